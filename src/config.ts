@@ -1,0 +1,139 @@
+/**
+ * The environment schema: every variable any part of Samokoder reads, validated once.
+ *
+ * It is split into sections because different processes need different parts: the API needs
+ * `api`, the Alertmanager renderer needs `alerting`, the stack launcher needs `stack`. Each
+ * section is still defined here only; `.env.example` is checked against {@link allEnvKeys}.
+ * Errors name the variable and what is expected, never the value (it may be a secret).
+ */
+import { z } from 'zod';
+
+const port = z.coerce
+  .number({ invalid_type_error: 'a TCP port number (1-65535)' })
+  .int('a TCP port number (1-65535)')
+  .min(1, 'a TCP port number (1-65535)')
+  .max(65535, 'a TCP port number (1-65535)');
+
+const positiveInt = z.coerce.number({ invalid_type_error: 'a positive integer' }).int('a positive integer').positive('a positive integer');
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { errorMap: () => ({ message: 'true or false' }) })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/** Prometheus duration as its flags accept it, e.g. `7d`, `30d`, `12h`. */
+const promDuration = z.string().regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'a Prometheus duration such as 7d or 30d');
+/** Prometheus size as `--storage.tsdb.retention.size` accepts it, e.g. `5GB`. */
+const promSize = z.string().regex(/^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/, 'a size such as 512MB or 5GB');
+
+const email = z.string().email('an email address');
+
+/** Variables the API process reads. */
+export const apiSchema = z.object({
+  SAMOKODER_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  API_HOST: z.string().ip({ message: 'an IP address to listen on, e.g. 127.0.0.1' }).default('127.0.0.1'),
+  API_PORT: port.default(8000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DB_POOL_MAX: positiveInt.default(10),
+  DB_TIMEOUT_MS: positiveInt.default(5000),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  REDIS_TIMEOUT_MS: positiveInt.default(1000),
+  JWT_SECRET: z.string().min(32, 'at least 32 characters of random text'),
+  JWT_TTL_SECONDS: positiveInt.default(900),
+  METRICS_TOKEN: optionalText,
+  LLM_PROVIDER: z.enum(['simulator', 'openai', 'anthropic']).optional(),
+  LLM_API_KEY: optionalText,
+  LLM_BASE_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
+  LLM_MODEL: optionalText,
+  LLM_TIMEOUT_MS: positiveInt.default(60_000),
+  LLM_MAX_RETRIES: z.coerce.number({ invalid_type_error: 'an integer from 0 to 10' }).int().min(0).max(10).default(2),
+  LLM_TOKEN_BUDGET_PER_HOUR: positiveInt.default(1_000_000),
+  SIMULATOR_LATENCY_MS: z.coerce.number({ invalid_type_error: 'milliseconds, 0 or more' }).int().min(0).default(400),
+  SIMULATOR_ERROR_RATE: z.coerce.number({ invalid_type_error: 'a fraction from 0 to 1' }).min(0).max(1).default(0),
+  GENERATION_CONCURRENCY: positiveInt.default(4),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: positiveInt.default(60),
+  RATE_LIMIT_USER_PER_MINUTE: positiveInt.default(120),
+  RATE_LIMIT_LOGIN_PER_MINUTE: positiveInt.default(10),
+  DISK_PATHS: z
+    .string()
+    .default('/')
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean)),
+});
+
+/** Variables the Alertmanager config renderer reads. Every channel is optional. */
+export const alertingSchema = z.object({
+  TELEGRAM_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^[0-9]+:[A-Za-z0-9_-]+$/.test(v), 'a bot token like 123456:ABC-DEF... from @BotFather'),
+  TELEGRAM_CHAT_ID: optionalText.refine((v) => v === undefined || /^-?[0-9]{1,19}$/.test(v), 'an integer chat id, e.g. 987654321 or -100123456789'),
+  TELEGRAM_API_URL: url(['http:', 'https:']).default('https://api.telegram.org'),
+  ALERT_EMAIL: optionalText.refine((v) => v === undefined || email.safeParse(v).success, 'an email address'),
+  SMTP_HOST: optionalText,
+  SMTP_PORT: port.default(587),
+  SMTP_USER: optionalText,
+  SMTP_PASS: optionalText,
+  SMTP_FROM: optionalText.refine((v) => v === undefined || email.safeParse(v).success, 'an email address'),
+  SMTP_REQUIRE_TLS: booleanFlag.default('true'),
+  ALERT_TIMEZONE: z.string().default('UTC'),
+  PROMETHEUS_EXTERNAL_URL: optionalText,
+  /** Where alerts go when no channel is configured: the local stack's terminal printer. */
+  ALERT_WEBHOOK_URL: url(['http:', 'https:']).default('http://127.0.0.1:9097/alerts'),
+});
+
+/** Variables the local stack launcher reads (`npm start`). */
+export const stackSchema = z.object({
+  DATA_DIR: z.string().default('.data'),
+  PROMETHEUS_PORT: port.default(9090),
+  ALERTMANAGER_PORT: port.default(9093),
+  PROMETHEUS_RETENTION: promDuration.default('7d'),
+  PROMETHEUS_RETENTION_SIZE: promSize.default('5GB'),
+  REGION: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes').default('local'),
+  GRAFANA_URL: optionalText,
+});
+
+/** Variables only docker-compose reads (documented in `.env.example`, not parsed by Node). */
+export const composeOnlyKeys = ['GRAFANA_ADMIN_PASSWORD', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD'] as const;
+
+export type ApiConfig = z.infer<typeof apiSchema>;
+export type AlertingConfig = z.infer<typeof alertingSchema>;
+export type StackConfig = z.infer<typeof stackSchema>;
+
+/** Every environment variable name the project reads, for the `.env.example` check. */
+export const allEnvKeys: string[] = [
+  ...Object.keys(apiSchema.shape),
+  ...Object.keys(alertingSchema.shape),
+  ...Object.keys(stackSchema.shape),
+  ...composeOnlyKeys,
+];
+
+/** A configuration problem; its message is one line naming the variable, safe to print. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses `env` with `schema`. Throws {@link ConfigError} whose message names each bad variable
+ * and what it expects, one per line, without the offending value.
+ */
+export function parseEnv<S extends z.AnyZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(environment)';
+    const expected = issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required' : `must be ${issue.message}`;
+    return `${key} ${expected}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+}
