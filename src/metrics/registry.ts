@@ -1,0 +1,161 @@
+/**
+ * Builds the prom-client objects of the catalogue into one registry per API instance and exposes
+ * the small typed helpers features call. Features never touch prom-client or label strings.
+ *
+ * Scrape-time values (system, DB pool) are `collect()` callbacks: the request path only increments.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  AUTH_RESULTS,
+  DB_ERROR_TYPES,
+  LLM_AGENTS,
+  LLM_ERROR_TYPES,
+  TOKEN_TYPES,
+  USER_TIERS,
+  catalogue,
+  type AuthResult,
+  type Complexity,
+  type DbErrorType,
+  type DbOperation,
+  type LlmAgent,
+  type LlmErrorType,
+  type LlmProviderName,
+  type MetricKey,
+  type RateLimitType,
+  type UserTier,
+} from './catalogue.ts';
+import { systemCollectors } from './system.ts';
+
+/** What the registry needs to know at start to initialise label sets and info values. */
+export interface MetricsOptions {
+  version: string;
+  environment: string;
+  /** The configured LLM provider and model: their series exist from the start. */
+  llm: { provider: LlmProviderName; model: string };
+  llmTokenBudgetPerHour: number;
+  diskPaths: readonly string[];
+}
+
+/** Pool counters read at scrape time (the shape of `pg.Pool`). */
+export interface PoolStats {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+}
+
+/** One finished LLM request attempt, as {@link Metrics.recordLlmCall} records it. */
+export interface LlmCallRecord {
+  provider: LlmProviderName;
+  model: string;
+  agent: LlmAgent;
+  seconds: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  /** Set when the attempt failed. */
+  errorType?: LlmErrorType;
+}
+
+function counter(key: MetricKey, registry: Registry) {
+  const def = catalogue[key];
+  return new Counter({ name: def.name, help: def.help, labelNames: def.labelNames, registers: [registry] });
+}
+
+function gauge(key: MetricKey, registry: Registry, collect?: (this: Gauge) => void) {
+  const def = catalogue[key];
+  return new Gauge({ name: def.name, help: def.help, labelNames: def.labelNames, registers: [registry], ...(collect ? { collect } : {}) });
+}
+
+function histogram(key: MetricKey, registry: Registry) {
+  const def = catalogue[key] as { name: string; help: string; labelNames: readonly string[]; buckets: readonly number[] };
+  return new Histogram({ name: def.name, help: def.help, labelNames: def.labelNames, buckets: [...def.buckets], registers: [registry] });
+}
+
+/** Creates the registry and every Samokoder metric in it. */
+export function createMetrics(options: MetricsOptions) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  let pool: PoolStats | undefined;
+  const poolGauge = (read: (p: PoolStats) => number) =>
+    function (this: Gauge) {
+      if (pool) this.set(read(pool));
+    };
+
+  const http = {
+    requests: counter('httpRequestsTotal', registry),
+    duration: histogram('httpRequestDuration', registry),
+    inProgress: gauge('httpRequestsInProgress', registry),
+  };
+  const projectsCreated = counter('projectsCreated', registry);
+  const generationDuration = histogram('projectsGenerationDuration', registry);
+  const llmRequests = counter('llmRequests', registry);
+  const llmErrors = counter('llmRequestErrors', registry);
+  const llmTokens = counter('llmTokensConsumed', registry);
+  const llmDuration = histogram('llmRequestDuration', registry);
+  const dbDuration = histogram('dbQueryDuration', registry);
+  const dbErrors = counter('dbErrors', registry);
+  const rateLimitHits = counter('rateLimitHits', registry);
+  const rateLimitDegraded = counter('rateLimitDegraded', registry);
+  const authAttempts = counter('authAttempts', registry);
+
+  gauge('dbConnectionsActive', registry, poolGauge((p) => p.totalCount - p.idleCount));
+  gauge('dbConnectionsIdle', registry, poolGauge((p) => p.idleCount));
+  gauge('dbConnectionsWaiting', registry, poolGauge((p) => p.waitingCount));
+  gauge('llmTokenBudget', registry).set(options.llmTokenBudgetPerHour);
+  gauge('appInfo', registry).set({ version: options.version, environment: options.environment }, 1);
+  const system = systemCollectors(options.diskPaths);
+  gauge('systemCpuUsage', registry, system.cpu);
+  gauge('systemMemoryUsage', registry, system.memory);
+  gauge('systemDiskUsage', registry, system.disk);
+
+  // Series that alerts divide by or test for absence exist from the start, at 0.
+  const { provider, model } = options.llm;
+  for (const tier of USER_TIERS) projectsCreated.inc({ user_tier: tier }, 0);
+  for (const agent of LLM_AGENTS) llmRequests.inc({ provider, model, agent }, 0);
+  for (const errorType of LLM_ERROR_TYPES) llmErrors.inc({ provider, error_type: errorType }, 0);
+  for (const tokenType of TOKEN_TYPES) llmTokens.inc({ provider, model, token_type: tokenType }, 0);
+  for (const errorType of DB_ERROR_TYPES) dbErrors.inc({ error_type: errorType }, 0);
+  for (const result of AUTH_RESULTS) authAttempts.inc({ result }, 0);
+
+  return {
+    registry,
+    /** The HTTP metric objects, for the HTTP instrumentation plugin only. */
+    http,
+    /** Reads pool counters at scrape time from now on. */
+    watchPool(stats: PoolStats): void {
+      pool = stats;
+    },
+    recordProjectCreated(tier: UserTier): void {
+      projectsCreated.inc({ user_tier: tier });
+    },
+    observeGeneration(complexity: Complexity, seconds: number): void {
+      generationDuration.observe({ complexity }, seconds);
+    },
+    recordLlmCall(call: LlmCallRecord): void {
+      const { provider: p, model: m, agent } = call;
+      llmRequests.inc({ provider: p, model: m, agent });
+      llmDuration.observe({ provider: p, model: m }, call.seconds);
+      if (call.promptTokens) llmTokens.inc({ provider: p, model: m, token_type: 'prompt' }, call.promptTokens);
+      if (call.completionTokens) llmTokens.inc({ provider: p, model: m, token_type: 'completion' }, call.completionTokens);
+      if (call.errorType) llmErrors.inc({ provider: p, error_type: call.errorType });
+    },
+    observeDbQuery(operation: DbOperation, seconds: number): void {
+      dbDuration.observe({ operation }, seconds);
+    },
+    recordDbError(errorType: DbErrorType): void {
+      dbErrors.inc({ error_type: errorType });
+    },
+    recordRateLimitHit(endpoint: string, limitType: RateLimitType): void {
+      rateLimitHits.inc({ endpoint, limit_type: limitType });
+    },
+    recordRateLimitDegraded(): void {
+      rateLimitDegraded.inc();
+    },
+    recordAuthAttempt(result: AuthResult): void {
+      authAttempts.inc({ result });
+    },
+  };
+}
+
+/** The metrics of one API instance. */
+export type Metrics = ReturnType<typeof createMetrics>;
