@@ -41,6 +41,22 @@ const promSize = z.string().regex(/^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/, 'a size such 
 
 const email = z.string().email('an email address');
 
+/** Telegram chat ids are signed 64-bit integers (Alertmanager's `chat_id` is an int64). */
+function isInt64(v: string): boolean {
+  return /^-?[0-9]{1,19}$/.test(v) && BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 63n && BigInt(v) !== 0n;
+}
+
+/** An IANA zone name such as Europe/Moscow, for Alertmanager's time intervals (Go's time.LoadLocation). */
+function isTimeZone(v: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(v)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Variables the API process reads. */
 export const apiSchema = z.object({
   SAMOKODER_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -77,16 +93,20 @@ export const apiSchema = z.object({
 /** Variables the Alertmanager config renderer reads. Every channel is optional. */
 export const alertingSchema = z.object({
   TELEGRAM_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^[0-9]+:[A-Za-z0-9_-]+$/.test(v), 'a bot token like 123456:ABC-DEF... from @BotFather'),
-  TELEGRAM_CHAT_ID: optionalText.refine((v) => v === undefined || /^-?[0-9]{1,19}$/.test(v), 'an integer chat id, e.g. 987654321 or -100123456789'),
+  TELEGRAM_CHAT_ID: optionalText.refine((v) => v === undefined || isInt64(v), 'an integer chat id, e.g. 987654321 or -100123456789'),
   TELEGRAM_API_URL: url(['http:', 'https:']).default('https://api.telegram.org'),
   ALERT_EMAIL: optionalText.refine((v) => v === undefined || email.safeParse(v).success, 'an email address'),
-  SMTP_HOST: optionalText,
+  SMTP_HOST: optionalText.refine((v) => v === undefined || /^([A-Za-z0-9-]+\.)*[A-Za-z0-9-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(v), 'a host name or IP address, without a port (that is SMTP_PORT)'),
   SMTP_PORT: port.default(587),
   SMTP_USER: optionalText,
   SMTP_PASS: optionalText,
   SMTP_FROM: optionalText.refine((v) => v === undefined || email.safeParse(v).success, 'an email address'),
   SMTP_REQUIRE_TLS: booleanFlag.default('true'),
-  ALERT_TIMEZONE: z.string().default('UTC'),
+  ALERT_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone such as UTC or Europe/Moscow').default('UTC'),
+  /** Info alerts notify only Mon-Fri 09:00-18:00 in ALERT_TIMEZONE (the interval is in the Alertmanager template). */
+  ALERT_INFO_WORKING_HOURS: booleanFlag.default('false'),
+  /** Dead-man's switch (e.g. healthchecks.io) that the always-firing Watchdog alert pings; unset drops Watchdog. */
+  WATCHDOG_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   PROMETHEUS_EXTERNAL_URL: optionalText,
   /** Where alerts go when no channel is configured: the local stack's terminal printer. */
   ALERT_WEBHOOK_URL: url(['http:', 'https:']).default('http://127.0.0.1:9097/alerts'),
