@@ -1,0 +1,79 @@
+/**
+ * `render-config [--out PATH] [--templates DIR]`: renders Alertmanager's config from the template
+ * and the environment (src/alerting/render.ts) and writes it with mode 0600. It prints where it
+ * wrote, which channels are on and any warnings; never the file's content, which holds secrets.
+ *
+ * Exit codes: 0 written; 1 invalid configuration or the file could not be written; 2 bad usage.
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { renderAlertmanagerConfig, TEMPLATES_DIR, writeAlertmanagerConfig } from '../alerting/render.ts';
+import { alertingSchema, ConfigError, parseEnv, stackSchema } from '../config.ts';
+
+const USAGE = `Usage: render-config [--out PATH] [--templates DIR]
+  --out PATH       where to write alertmanager.yml (default: $DATA_DIR/alertmanager/alertmanager.yml)
+  --templates DIR  directory of the *.tmpl files as Alertmanager sees it
+                   (default: this checkout's monitoring/alertmanager/templates;
+                   docker-compose: /etc/alertmanager/templates)`;
+
+/** Where the command writes its lines; the process's streams by default. */
+export interface Output {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const processOutput: Output = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** Runs `render-config` with `argv` (the arguments after the command name) against `env`. */
+export async function renderConfigCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output = processOutput): Promise<number> {
+  let values: { out?: string; templates?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { out: { type: 'string' }, templates: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    output.err(`render-config: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    output.out(USAGE);
+    return 0;
+  }
+
+  let alerting;
+  let out: string;
+  try {
+    alerting = parseEnv(alertingSchema, env);
+    out = values.out ?? join(parseEnv(stackSchema, env).DATA_DIR, 'alertmanager', 'alertmanager.yml');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    output.err(`render-config: ${err.message}`);
+    return 1;
+  }
+  const templatesDir = values.templates === undefined ? TEMPLATES_DIR : resolve(values.templates);
+  const rendered = renderAlertmanagerConfig(alerting, { templatesDir });
+  try {
+    writeAlertmanagerConfig(out, rendered.yaml);
+  } catch (err) {
+    // File-system errors name the path and the reason (EACCES, ENOSPC), never the content.
+    output.err(`render-config: could not write the config: ${(err as Error).message}`);
+    return 1;
+  }
+  const state = (on: boolean) => (on ? 'on' : 'off');
+  const { telegram, email, webhook } = rendered.channels;
+  output.out(`Wrote ${out} (mode 0600; templates ${join(templatesDir, '*.tmpl')})`);
+  output.out(`Alert channels: telegram ${state(telegram)}, email ${state(email)}, webhook ${state(webhook)}`);
+  for (const warning of rendered.warnings) output.err(`warning: ${warning}`);
+  return 0;
+}
+
+/** Entry point for the CLI dispatcher (`npm run samokoder -- render-config ...`). */
+export async function run(args: string[]): Promise<number> {
+  return renderConfigCommand(args, process.env);
+}

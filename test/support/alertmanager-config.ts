@@ -1,0 +1,56 @@
+/**
+ * Rendering Alertmanager configs for tests, and running the real `amtool` on them.
+ * The credentials here are fake and shaped like real ones, so they also serve to check that
+ * secrets never leak into warnings or output.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { renderAlertmanagerConfig, TEMPLATES_DIR, writeAlertmanagerConfig, type RenderedConfig } from '../../src/alerting/render.ts';
+import { alertingSchema, parseEnv } from '../../src/config.ts';
+import { requireBinary } from '../../src/stack/packages.ts';
+
+/** Fake credentials (not a real bot, not a real account). */
+export const SECRETS = {
+  TELEGRAM_BOT_TOKEN: '123456:fake-token-for-tests_x9',
+  SMTP_PASS: 'fake-smtp-password-x9',
+} as const;
+
+export const TELEGRAM_ENV = { TELEGRAM_BOT_TOKEN: SECRETS.TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID: '-1001234567890' };
+export const EMAIL_ENV = {
+  ALERT_EMAIL: 'oncall@example.com',
+  SMTP_HOST: 'smtp.example.com',
+  SMTP_PORT: '587',
+  SMTP_USER: 'alerts@example.com',
+  SMTP_PASS: SECRETS.SMTP_PASS,
+};
+
+/** The four channel combinations issue 3 requires to render and route. */
+export const VARIANTS = {
+  none: {},
+  telegram: TELEGRAM_ENV,
+  email: EMAIL_ENV,
+  both: { ...TELEGRAM_ENV, ...EMAIL_ENV },
+} as const satisfies Record<string, Record<string, string>>;
+
+export type Variant = keyof typeof VARIANTS;
+
+/** Parses `env` with the alerting schema, renders, and writes `<dir>/<name>.yml`. */
+export function renderTo(dir: string, name: string, env: Record<string, string>, templatesDir = TEMPLATES_DIR): RenderedConfig & { file: string } {
+  const rendered = renderAlertmanagerConfig(parseEnv(alertingSchema, env), { templatesDir });
+  const file = join(dir, `${name}.yml`);
+  writeAlertmanagerConfig(file, rendered.yaml);
+  return { ...rendered, file };
+}
+
+/** Runs the real amtool; never throws on a non-zero exit. */
+export function amtool(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(requireBinary('amtool'), args, { encoding: 'utf8', timeout: 20_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The receivers Alertmanager picks for an alert with `labels`, in order (amtool's answer). */
+export function routeReceivers(configFile: string, labels: Record<string, string>): string[] {
+  const result = amtool(['config', 'routes', 'test', `--config.file=${configFile}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+  if (result.status !== 0) throw new Error(`amtool config routes test failed: ${result.stderr}`);
+  return result.stdout.trim().split(',');
+}
