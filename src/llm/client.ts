@@ -117,10 +117,11 @@ export function instrument(provider: LlmProvider, options: InstrumentOptions): L
           const attemptInfo = { ...labels, agent: req.agent, attempt: retry + 1, errorType: error.errorType, status: error.status };
           if (!error.retryable || retry >= maxRetries) {
             if (!signal?.aborted) log?.warn({ ...attemptInfo, err: error.message }, 'llm call failed');
-            if (retry === 0 || !error.retryable) throw error;
+            if (retry === 0) throw error;
             throw new LlmError(error.errorType, `${error.message} (after ${retry + 1} attempts)`, {
-              retryable: false,
+              retryable: error.retryable,
               ...(error.status === undefined ? {} : { status: error.status }),
+              ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
             });
           }
           const delayMs = backoffDelayMs(retry, error, options.retry);

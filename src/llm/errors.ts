@@ -22,7 +22,7 @@ export class LlmError extends Error {
   readonly errorType: LlmErrorType;
   /** How long the provider asked us to wait (its `retry-after`), when it said. */
   readonly retryAfterMs?: number;
-  /** Whether another attempt may succeed; false once retries are exhausted or on cancel. */
+  /** Whether the failure is transient (another attempt may succeed); false for a cancel. */
   readonly retryable: boolean;
   /** The HTTP status, when the provider answered with one. */
   readonly status?: number;

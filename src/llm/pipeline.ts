@@ -177,7 +177,7 @@ export async function generateProjectFiles(client: LlmClient, input: ProjectInpu
  */
 const FEATURE_GROUPS: readonly RegExp[] = [
   /\b(auth|login|sign[- ]?up|users?|accounts?|oauth|jwt)|авториз|логин|пользовател|регистрац/i,
-  /\b(database|db|sql|postgres\w*|mysql|mongo\w*|redis|sqlite)\b|баз[аыу] данных/i,
+  /\b(database|db|sql|postgres\w*|mysql|mongo\w*|redis|sqlite)\b|баз[а-яё]* данных/i,
   /\b(api|rest|graphql|endpoints?|backend|grpc)\b|бэкенд|эндпоинт/i,
   /\b(payments?|billing|stripe|subscriptions?|checkout)\b|оплат|платеж|платёж|подписк/i,
   /\b(real[- ]?time|websockets?|chat|notifications?|push)\b|чат|уведомлен|реального времени/i,
