@@ -5,6 +5,7 @@
 import { apiSchema, parseEnv } from '../../src/config.ts';
 import type { RetryOptions } from '../../src/llm/client.ts';
 import { resolveLlmSettings, type LlmConfig } from '../../src/llm/settings.ts';
+import type { LlmProvider, LlmRequest, LlmResponse } from '../../src/llm/types.ts';
 import { LLM_ERROR_TYPES, type LlmErrorType } from '../../src/metrics/catalogue.ts';
 import { createMetrics, type Metrics } from '../../src/metrics/registry.ts';
 import { sampleValue } from '../support/metric-values.ts';
@@ -54,4 +55,21 @@ export async function llmMetrics(metrics: Metrics, provider: string, model: stri
 /** `{timeout: 0, ..., [type]: n}`: the error counters expected when only `counts` moved. */
 export function errorCounts(counts: Partial<Record<LlmErrorType, number>> = {}): Record<LlmErrorType, number> {
   return Object.fromEntries(LLM_ERROR_TYPES.map((t) => [t, counts[t] ?? 0])) as Record<LlmErrorType, number>;
+}
+
+/** A provider that answers from a script (an LlmResponse, or an error to throw); the last entry repeats. */
+export function scriptedProvider(script: (LlmResponse | Error)[]): LlmProvider & { calls: number; requests: LlmRequest[] } {
+  const provider = {
+    name: 'openai' as const,
+    model: 'stub-model',
+    calls: 0,
+    requests: [] as LlmRequest[],
+    async send(req: LlmRequest) {
+      provider.requests.push(req);
+      const next = script[Math.min(provider.calls++, script.length - 1)]!;
+      if (next instanceof Error) throw next;
+      return next;
+    },
+  };
+  return provider;
 }

@@ -15,7 +15,7 @@ export async function sampleValue(registry: Registry, sample: string, labels: Re
   if (!metric) throw new Error(`no metric ${base} in the registry`);
   const { values } = await metric.get();
   return values
-    .filter((v) => (v.metricName ?? base) === sample)
+    .filter((v) => ((v as { metricName?: string }).metricName ?? base) === sample)
     .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
     .reduce((sum, v) => sum + v.value, 0);
 }
