@@ -8,10 +8,9 @@
  * but not as an error, and `complete` rejects with a non-retryable `LlmError` of type `other`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/registry.ts';
 import { LlmError, classifyError } from './errors.ts';
-import type { LlmClient, LlmProvider, LlmRequest, LlmResponse } from './types.ts';
+import type { LlmClient, LlmLogger, LlmProvider, LlmRequest, LlmResponse } from './types.ts';
 
 /** Backoff tuning; production uses the defaults, tests shrink them so nothing waits long. */
 export interface RetryOptions {
@@ -49,7 +48,7 @@ export function backoffDelayMs(retry: number, error: LlmError, options: RetryOpt
 /** What the wrapper needs besides the provider. */
 export interface InstrumentOptions {
   metrics: Pick<Metrics, 'recordLlmCall'>;
-  log?: Logger | undefined;
+  log?: LlmLogger | undefined;
   /** Per-attempt timeout (LLM_TIMEOUT_MS). */
   timeoutMs: number;
   /** Retries after the first attempt (LLM_MAX_RETRIES). */
@@ -58,9 +57,6 @@ export interface InstrumentOptions {
   secret?: string | undefined;
   retry?: RetryOptions | undefined;
 }
-
-/** Why an attempt's signal fired when our timer did it, so it is told apart from a caller's abort. */
-class AttemptTimeout extends Error {}
 
 function cancelled(provider: string): LlmError {
   return new LlmError('other', `${provider} request cancelled`, { retryable: false });
@@ -74,7 +70,7 @@ export function instrument(provider: LlmProvider, options: InstrumentOptions): L
   /** One attempt: resolves with the response, or rejects with a classified LlmError. */
   async function attempt(req: LlmRequest, signal: AbortSignal | undefined): Promise<LlmResponse> {
     const timer = new AbortController();
-    const timeout = setTimeout(() => timer.abort(new AttemptTimeout()), timeoutMs);
+    const timeout = setTimeout(() => timer.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
     const attemptSignal = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
     const started = performance.now();
     let response: LlmResponse | undefined;

@@ -5,18 +5,17 @@
  * instrumented, retrying wrapper of `client.ts`. The generation pipeline lives in
  * `pipeline.ts`; the provider implementations under `providers/`.
  */
-import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/registry.ts';
 import { instrument, type RetryOptions } from './client.ts';
 import { anthropicProvider } from './providers/anthropic.ts';
 import { openaiProvider } from './providers/openai.ts';
 import { simulatorProvider } from './providers/simulator.ts';
 import { DEFAULT_MAX_TOKENS, resolveLlmSettings, type LlmConfig } from './settings.ts';
-import type { LlmClient, LlmProvider } from './types.ts';
+import type { LlmClient, LlmLogger, LlmProvider } from './types.ts';
 
 export { LlmError } from './errors.ts';
 export { resolveLlmSettings, DEFAULT_MODELS, type LlmConfig, type LlmSettings } from './settings.ts';
-export type { LlmClient, LlmRequest, LlmResponse, SimulatorKnobs, SimulatorSettings } from './types.ts';
+export type { LlmClient, LlmLogger, LlmRequest, LlmResponse, SimulatorKnobs, SimulatorSettings } from './types.ts';
 
 /** Tuning for tests and benchmarks; production passes nothing. */
 export interface LlmClientOptions {
@@ -32,7 +31,7 @@ export interface LlmClientOptions {
 export function createLlmClient(
   config: LlmConfig,
   metrics: Pick<Metrics, 'recordLlmCall'>,
-  log?: Logger,
+  log?: LlmLogger,
   options: LlmClientOptions = {},
 ): LlmClient {
   const settings = resolveLlmSettings(config);

@@ -4,6 +4,7 @@
  * A client is always the instrumented, retrying wrapper of `client.ts` around one provider
  * (`openai`, `anthropic` or `simulator`), so callers never count metrics or retry by hand.
  */
+import type { BaseLogger } from 'pino';
 import type { LlmAgent, LlmProviderName } from '../metrics/catalogue.ts';
 
 /** One question to the model, on behalf of one pipeline agent. */
@@ -63,3 +64,6 @@ export interface LlmProvider {
   readonly simulator?: SimulatorKnobs;
   send(req: LlmRequest, signal: AbortSignal): Promise<LlmResponse>;
 }
+
+/** The logging the LLM layer does: a pino logger, Fastify's `app.log` or a child of either. */
+export type LlmLogger = Pick<BaseLogger, 'debug' | 'info' | 'warn'>;
