@@ -1,0 +1,172 @@
+// The real Alertmanager (Debian's 0.25) with a config rendered by our renderer, delivering to the
+// Telegram double and the SMTP sink: what people receive is accepted by Telegram, well-formed,
+// escaped, bounded in size, and the inhibitions silence exactly what they should.
+//
+// Only the timings are shortened (group_wait 1s, group_interval 2s) so the resolved message comes
+// in seconds rather than a minute; the real timings are asserted in routing.test.ts.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { writeAlertmanagerConfig } from '../../src/alerting/render.ts';
+import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
+import { freePort } from '../../src/stack/ports.ts';
+import { renderTo, SECRETS } from '../support/alertmanager-config.ts';
+import { tempDir } from '../support/services.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
+
+const SMTP_USER = 'alerts@example.com';
+const WAIT_MS = 30_000;
+/** What Prometheus adds to every alert it sends (its external labels). */
+const EXTERNAL = { environment: 'test', region: 'local' };
+
+const dir = tempDir('am-live');
+let telegram: TelegramDouble;
+let smtp: SmtpSink;
+let am: RunningAlertmanager;
+
+type Route = { group_wait?: string; group_interval?: string; routes?: Route[] };
+function shortenTimings(route: Route): void {
+  if (route.group_wait !== undefined) route.group_wait = '1s';
+  if (route.group_interval !== undefined) route.group_interval = '2s';
+  for (const child of route.routes ?? []) shortenTimings(child);
+}
+
+before(async () => {
+  [telegram, smtp] = await Promise.all([startTelegramDouble(), startSmtpSink({ user: SMTP_USER, pass: SECRETS.SMTP_PASS })]);
+  const { file } = renderTo(dir.path, 'alertmanager', {
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_CHAT_ID: '-100777',
+    TELEGRAM_API_URL: telegram.url,
+    ALERT_EMAIL: 'oncall@example.com',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtp.port),
+    SMTP_USER,
+    SMTP_PASS: SECRETS.SMTP_PASS,
+    SMTP_REQUIRE_TLS: 'false',
+  });
+  const doc = parse(readFileSync(file, 'utf8'), { intAsBigInt: true });
+  shortenTimings(doc.route);
+  writeAlertmanagerConfig(file, stringify(doc, { version: '1.1' }));
+  am = await startAlertmanager({ configFile: file, dataDir: join(dir.path, 'data'), port: await freePort(), logFile: join(dir.path, 'alertmanager.log') });
+});
+
+after(async () => {
+  // Alertmanager first: a send to a closed double would be a transport error.
+  await am?.process.stop();
+  await Promise.all([telegram?.close(), smtp?.close()]);
+  dir.remove();
+});
+
+interface PostedAlert {
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  generatorURL?: string;
+  endsAt?: string;
+}
+
+async function post(alerts: PostedAlert[]): Promise<void> {
+  const res = await fetch(`${am.url}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(alerts.map((a) => ({ ...a, labels: { ...EXTERNAL, ...a.labels } }))),
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+const apiDown: PostedAlert = {
+  labels: { alertname: 'APIDown', severity: 'critical', component: 'api', instance: '127.0.0.1:8000', job: 'samokoder-api' },
+  annotations: {
+    summary: 'The Samokoder API is down',
+    description: '127.0.0.1:8000 has not answered scrapes for 1m (up = 0).',
+    runbook_url: 'https://github.com/samokoder/samokoder/blob/main/docs/runbooks/APIDown.md',
+  },
+  generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=up%7Bjob%3D%22samokoder-api%22%7D+%3D%3D+0&g0.tab=1',
+};
+const markup = '<b>5 < 6 & "x"</b> \'q\'';
+
+test('posted alerts are all accepted at once (one group each)', async () => {
+  await post([
+    apiDown,
+    ...Array.from({ length: 50 }, (_, i) => ({
+      labels: { alertname: 'ManyTargetsDown', severity: 'critical', component: 'monitoring', instance: `10.0.${i}.1:9100` },
+      annotations: { summary: 'A target is down', description: `10.0.${i}.1:9100 has been down for 2m.` },
+    })),
+    { labels: { alertname: 'MarkupInValues', severity: 'warning', component: 'api', instance: '<i>host</i>' }, annotations: { summary: markup, description: 'a & b < c' } },
+  ]);
+});
+
+test('a critical alert reaches Telegram and email', async () => {
+  const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('APIDown'));
+  assert.match(message?.text ?? '', /^🔥 CRITICAL · FIRING\nAPIDown · component api\n/);
+  assert.match(message?.text ?? '', /127\.0\.0\.1:8000 The Samokoder API is down/);
+  assert.equal(message?.chatId, '-100777');
+  assert.equal(message?.parseMode, 'HTML');
+
+  const [mail] = await smtp.waitForMails(1, WAIT_MS, (m) => m.subject.includes('APIDown'));
+  assert.equal(mail?.subject, '[CRITICAL] Samokoder: APIDown');
+  assert.deepEqual(mail?.envelopeTo, ['oncall@example.com']);
+  assert.equal(mail?.user, SMTP_USER, 'Alertmanager authenticated with SMTP_USER/SMTP_PASS');
+  assert.match(mail?.text ?? '', /FIRING: APIDown[\s\S]*Instance: 127\.0\.0\.1:8000[\s\S]*Runbook: https:/);
+  assert.match(mail?.html ?? '', /<h2[^>]*>🔥 CRITICAL: APIDown<\/h2>/);
+});
+
+test('a group of 50 alerts is one message Telegram accepts, with the count of the rest', async () => {
+  const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('ManyTargetsDown'));
+  assert.ok((message?.text.length ?? Infinity) <= TELEGRAM_MAX_TEXT);
+  assert.match(message?.text ?? '', /and 45 more/);
+});
+
+test('HTML special characters in values arrive escaped and are accepted', async () => {
+  const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('MarkupInValues'));
+  assert.ok(message?.text.includes(markup), message?.text);
+  assert.ok(message?.text.includes('<i>host</i>'));
+  assert.ok(message?.raw.includes('&lt;b&gt;5 &lt; 6 &amp; &#34;x&#34;&lt;/b&gt;'), message?.raw);
+  const mails = smtp.mails.filter((m) => m.subject.includes('MarkupInValues'));
+  assert.deepEqual(mails, [], 'a warning goes to Telegram only');
+});
+
+test('inhibitions: APIDown silences API alerts of its instance only; PostgresDown silences database errors', async () => {
+  const warning = (alertname: string, component: string, instance?: string): PostedAlert => ({
+    labels: { alertname, severity: 'warning', component, ...(instance ? { instance } : {}) },
+    annotations: { summary: alertname },
+  });
+  await post([
+    warning('HighErrorRate', 'api', '127.0.0.1:8000'),
+    warning('HighLatency', 'api', '127.0.0.2:8000'),
+    warning('HighCPUUsage', 'system', '127.0.0.1:8000'),
+    { labels: { alertname: 'LowDiskSpace', severity: 'critical', component: 'system', instance: '127.0.0.1:8000' }, annotations: { summary: 'disk' } },
+    { labels: { alertname: 'PostgresDown', severity: 'critical', component: 'database', instance: '127.0.0.1:9187' }, annotations: { summary: 'pg' } },
+    warning('DatabaseErrors', 'database'),
+  ]);
+  const res = await fetch(`${am.url}/api/v2/alerts`);
+  const alerts = (await res.json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[] } }>;
+  const inhibited = (alertname: string) => {
+    const found = alerts.filter((a) => a.labels.alertname === alertname);
+    assert.equal(found.length, 1, `${alertname} is known to Alertmanager`);
+    return (found[0]?.status.inhibitedBy.length ?? 0) > 0;
+  };
+  assert.equal(inhibited('HighErrorRate'), true, 'same instance as APIDown');
+  assert.equal(inhibited('HighLatency'), false, 'another API instance');
+  assert.equal(inhibited('HighCPUUsage'), false, 'not an API alert');
+  assert.equal(inhibited('LowDiskSpace'), false);
+  assert.equal(inhibited('DatabaseErrors'), true);
+  assert.equal(inhibited('APIDown'), false, 'no alert silences itself');
+});
+
+test('the resolved message is a different one, on Telegram and by email', async () => {
+  await post([{ ...apiDown, endsAt: new Date().toISOString() }]);
+  const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('APIDown') && m.text.includes('RESOLVED'));
+  assert.match(message?.text ?? '', /^✅ RESOLVED · was 🔥 CRITICAL\nAPIDown/);
+  assert.doesNotMatch(message?.text ?? '', /FIRING/);
+  const [mail] = await smtp.waitForMails(1, WAIT_MS, (m) => m.subject === '[CRITICAL] Samokoder: APIDown (resolved)');
+  assert.match(mail?.text ?? '', /^RESOLVED: APIDown/);
+});
+
+test('Telegram rejected nothing Alertmanager sent, and Alertmanager is still running', async () => {
+  assert.deepEqual(telegram.requests.filter((r) => r.status !== 200), []);
+  const state = await Promise.race([am.process.exited.then(() => 'exited'), new Promise((resolve) => setTimeout(() => resolve('running'), 100))]);
+  assert.equal(state, 'running', am.process.tail());
+});
