@@ -8,7 +8,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderAlertmanagerConfig, TEMPLATES_DIR, writeAlertmanagerConfig } from '../alerting/render.ts';
-import { alertingSchema, ConfigError, parseEnv, stackSchema } from '../config.ts';
+import { alertingSchema, ConfigError, parseEnv, stackSchema, type AlertingConfig } from '../config.ts';
 
 const USAGE = `Usage: render-config [--out PATH] [--templates DIR]
   --out PATH       where to write alertmanager.yml (default: $DATA_DIR/alertmanager/alertmanager.yml)
@@ -46,7 +46,7 @@ export async function renderConfigCommand(argv: string[], env: NodeJS.ProcessEnv
     return 0;
   }
 
-  let alerting;
+  let alerting: AlertingConfig;
   let out: string;
   try {
     alerting = parseEnv(alertingSchema, env);
