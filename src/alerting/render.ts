@@ -44,8 +44,6 @@ export interface RenderedConfig {
 export interface RenderOptions {
   /** Absolute directory of the `*.tmpl` files as Alertmanager will see it. */
   templatesDir: string;
-  /** The template's text; the repository's template by default. */
-  template?: string;
 }
 
 interface Route {
@@ -177,11 +175,11 @@ function completeReceiver(template: Receiver, config: AlertingConfig): Receiver 
 
 /**
  * Renders the final `alertmanager.yml` for `config` (parse it with `parseEnv(alertingSchema, env)`).
- * Pure apart from reading the repository's template when `options.template` is not given.
+ * Pure apart from reading the repository's template.
  */
 export function renderAlertmanagerConfig(config: AlertingConfig, options: RenderOptions): RenderedConfig {
   if (!isAbsolute(options.templatesDir)) throw new Error(`templatesDir must be an absolute path, got '${options.templatesDir}'`);
-  const doc = parse(options.template ?? readFileSync(TEMPLATE_FILE, 'utf8')) as TemplateDoc;
+  const doc = parse(readFileSync(TEMPLATE_FILE, 'utf8')) as TemplateDoc;
 
   const warnings: string[] = [];
   const telegram = channelState('Telegram', config, ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_CHAT_ID'], ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_CHAT_ID']);

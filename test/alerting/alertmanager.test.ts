@@ -165,8 +165,11 @@ test('the resolved message is a different one, on Telegram and by email', async 
   assert.match(mail?.text ?? '', /^RESOLVED: APIDown/);
 });
 
-test('Telegram rejected nothing Alertmanager sent, and Alertmanager is still running', async () => {
+test('Telegram rejected nothing Alertmanager sent; Alertmanager runs alone (no gossip port) and is still up', async () => {
   assert.deepEqual(telegram.requests.filter((r) => r.status !== 200), []);
+  const status = (await (await fetch(`${am.url}/api/v2/status`)).json()) as { cluster: { status: string }; config: { original: string } };
+  assert.equal(status.cluster.status, 'disabled');
+  for (const secret of [SECRETS.SMTP_PASS, telegram.token]) assert.ok(!status.config.original.includes(secret), 'the status API masks secrets');
   const state = await Promise.race([am.process.exited.then(() => 'exited'), new Promise((resolve) => setTimeout(() => resolve('running'), 100))]);
   assert.equal(state, 'running', am.process.tail());
 });
