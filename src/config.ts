@@ -62,6 +62,8 @@ export const apiSchema = z.object({
   SAMOKODER_ENV: z.enum(['development', 'production', 'test']).default('development'),
   API_HOST: z.string().ip({ message: 'an IP address to listen on, e.g. 127.0.0.1' }).default('127.0.0.1'),
   API_PORT: port.default(8000),
+  /** Behind nginx: take the client address from X-Forwarded-For (rate limits are per IP). */
+  TRUST_PROXY: booleanFlag.default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DB_POOL_MAX: positiveInt.default(10),

@@ -4,7 +4,7 @@
  *
  * Scrape-time values (system, DB pool) are `collect()` callbacks: the request path only increments.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
   AUTH_RESULTS,
   DB_ERROR_TYPES,
@@ -24,6 +24,7 @@ import {
   type RateLimitType,
   type UserTier,
 } from './catalogue.ts';
+import { collectProcessMetrics } from './process.ts';
 import { systemCollectors } from './system.ts';
 
 /** What the registry needs to know at start to initialise label sets and info values. */
@@ -73,7 +74,7 @@ function histogram(key: MetricKey, registry: Registry) {
 /** Creates the registry and every Samokoder metric in it. */
 export function createMetrics(options: MetricsOptions) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
 
   let pool: PoolStats | undefined;
   const poolGauge = (read: (p: PoolStats) => number) =>
