@@ -1,0 +1,52 @@
+/**
+ * `GET /health` (database and Redis checks, 503 naming what failed) and `GET /metrics`
+ * (Prometheus text format, optionally behind a Bearer token).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Database } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+async function check(probe: () => Promise<unknown>): Promise<'ok' | 'unavailable'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([probe(), timeout]);
+    return 'ok';
+  } catch {
+    return 'unavailable';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function tokenMatches(header: string | undefined, expected: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** Registers `/health` and `/metrics`. */
+export function healthRoutes(deps: { db: Pick<Database, 'query'>; redis: Redis; registry: Registry; metricsToken?: string }) {
+  const { db, redis, registry, metricsToken } = deps;
+  return async (app: FastifyInstance) => {
+    app.get('/health', async (_request, reply) => {
+      const [dbStatus, redisStatus] = await Promise.all([check(() => db.query('SELECT 1')), check(() => redis.ping())]);
+      const healthy = dbStatus === 'ok' && redisStatus === 'ok';
+      return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unavailable', checks: { db: dbStatus, redis: redisStatus } });
+    });
+
+    app.get('/metrics', async (request, reply) => {
+      if (metricsToken && !tokenMatches(request.headers.authorization, metricsToken)) {
+        throw new AppError(401, 'unauthorized', 'A valid Bearer token is required for /metrics.', { 'WWW-Authenticate': 'Bearer' });
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  };
+}
