@@ -1,0 +1,30 @@
+/**
+ * The operator CLI: `npm run samokoder -- <command> [args]`. Each command is a module exporting
+ * `run(args): Promise<number>` (the exit code); this file only loads `.env` and dispatches.
+ */
+import 'dotenv/config';
+import { ConfigError } from '../config.ts';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> }> = {
+  'render-config': { summary: 'render Alertmanager config from .env (mode 0600)', load: () => import('./render-config.ts') },
+  user: { summary: 'user set-tier EMAIL TIER — change a user tier', load: () => import('./user.ts') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)}${c.summary}`);
+  return `Usage: npm run samokoder -- <command> [args]\n\nCommands:\n${lines.join('\n')}\n`;
+}
+
+const [name, ...args] = process.argv.slice(2);
+const command = name ? COMMANDS[name] : undefined;
+if (!command) {
+  process.stderr.write(name && name !== 'help' && name !== '--help' ? `unknown command '${name}'\n\n${usage()}` : usage());
+  process.exit(name && name !== 'help' && name !== '--help' ? 2 : 0);
+}
+try {
+  process.exitCode = await (await command.load()).run(args);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exitCode = 1;
+}
