@@ -6,6 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
+import { adminRoutes } from './admin/routes.ts';
 import { authenticator } from './auth/authenticate.ts';
 import { authRoutes } from './auth/routes.ts';
 import { createTokens } from './auth/tokens.ts';
@@ -125,6 +126,7 @@ export function buildApp(deps: Dependencies): { app: FastifyInstance; generator:
 
   app.register(healthRoutes({ db, redis, registry: metrics.registry, metricsToken: config.METRICS_TOKEN }));
   app.register(authRoutes({ users, tokens, limiter, metrics }));
+  if (config.ADMIN_TOKEN) app.register(adminRoutes({ token: config.ADMIN_TOKEN, llm }));
   app.register(projectRoutes({ projects, generator, estimateComplexity, authenticate: authenticator(tokens), limiter, metrics }));
   return { app, generator };
 }

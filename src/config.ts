@@ -73,6 +73,8 @@ export const apiSchema = z.object({
   JWT_SECRET: z.string().min(32, 'at least 32 characters of random text'),
   JWT_TTL_SECONDS: positiveInt.default(900),
   METRICS_TOKEN: optionalText,
+  /** Enables the operator routes under /api/v1/admin (simulator knobs) for this Bearer token. */
+  ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
   LLM_PROVIDER: z.enum(['simulator', 'openai', 'anthropic']).optional(),
   LLM_API_KEY: optionalText,
   LLM_BASE_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),

@@ -7,6 +7,7 @@ import { ConfigError } from '../config.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> }> = {
   'render-config': { summary: 'render Alertmanager config from .env (mode 0600)', load: () => import('./render-config.ts') },
+  traffic: { summary: 'bounded demo load; can inject LLM faults (see --help)', load: () => import('./traffic.ts') },
   user: { summary: 'user set-tier EMAIL TIER — change a user tier', load: () => import('./user.ts') },
 };
 

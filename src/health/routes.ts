@@ -2,11 +2,11 @@
  * `GET /health` (database and Redis checks, 503 naming what failed) and `GET /metrics`
  * (Prometheus text format, optionally behind a Bearer token).
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.ts';
+import { hasBearer } from '../auth/bearer.ts';
 import { AppError } from '../errors.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -26,12 +26,6 @@ async function check(probe: () => Promise<unknown>): Promise<'ok' | 'unavailable
   }
 }
 
-function tokenMatches(header: string | undefined, expected: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const wanted = Buffer.from(expected);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
-
 /** Registers `/health` and `/metrics`. */
 export function healthRoutes(deps: { db: Pick<Database, 'query'>; redis: Redis; registry: Registry; metricsToken?: string }) {
   const { db, redis, registry, metricsToken } = deps;
@@ -43,7 +37,7 @@ export function healthRoutes(deps: { db: Pick<Database, 'query'>; redis: Redis; 
     });
 
     app.get('/metrics', async (request, reply) => {
-      if (metricsToken && !tokenMatches(request.headers.authorization, metricsToken)) {
+      if (metricsToken && !hasBearer(request, metricsToken)) {
         throw new AppError(401, 'unauthorized', 'A valid Bearer token is required for /metrics.', { 'WWW-Authenticate': 'Bearer' });
       }
       return reply.type(registry.contentType).send(await registry.metrics());
