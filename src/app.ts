@@ -3,7 +3,7 @@
  * app from plugins — body parsing, error handling and HTTP metrics first, then the features.
  */
 import { isUtf8 } from 'node:buffer';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { adminRoutes } from './admin/routes.ts';
@@ -99,7 +99,8 @@ export function buildApp(deps: Dependencies): { app: FastifyInstance; generator:
   const { config, logger, metrics, db, redis, llm } = deps;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than the metrics that already count every request.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: config.TRUST_PROXY,
     // Slow clients are cut off instead of holding sockets forever.

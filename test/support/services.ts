@@ -15,17 +15,34 @@ export function tempDir(prefix: string): { path: string; remove: () => void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** A test PostgreSQL; `stop()` stops it and deletes its files. */
-export async function testPostgres(): Promise<RunningPostgres & { stop: () => Promise<void> }> {
-  const dir = tempDir('pg');
+/** A test server: `restart()` starts it again on the same port and data; `stop()` also deletes its files. */
+type TestServer<T> = T & { restart: () => Promise<void>; stop: () => Promise<void> };
+
+async function testServer<T extends { process: { stop: () => Promise<void> } }>(
+  prefix: string,
+  start: (dir: string, port: number) => Promise<T>,
+): Promise<TestServer<T>> {
+  const dir = tempDir(prefix);
   chmodSync(dir.path, 0o711); // the postgres user must traverse it
-  const running = await startPostgres(join(dir.path, 'pg'), await freePort());
-  return { ...running, stop: async () => { await running.process.stop(); dir.remove(); } };
+  const port = await freePort();
+  const server = (await start(join(dir.path, 'data'), port)) as TestServer<T>;
+  server.restart = async () => {
+    await server.process.stop();
+    Object.assign(server, await start(join(dir.path, 'data'), port));
+  };
+  server.stop = async () => {
+    await server.process.stop();
+    dir.remove();
+  };
+  return server;
 }
 
-/** A test Redis; `stop()` stops it and deletes its files. */
-export async function testRedis(): Promise<RunningRedis & { stop: () => Promise<void> }> {
-  const dir = tempDir('redis');
-  const running = await startRedis(dir.path, await freePort(), { persist: false });
-  return { ...running, stop: async () => { await running.process.stop(); dir.remove(); } };
+/** A test PostgreSQL. */
+export function testPostgres(): Promise<TestServer<RunningPostgres>> {
+  return testServer('pg', (dir, port) => startPostgres(dir, port));
+}
+
+/** A test Redis (memory only). */
+export function testRedis(): Promise<TestServer<RunningRedis>> {
+  return testServer('redis', (dir, port) => startRedis(dir, port, { persist: false }));
 }
