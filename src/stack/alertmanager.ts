@@ -22,6 +22,25 @@ export interface AlertmanagerOptions {
   /** The URL people open (links in messages); `http://127.0.0.1:<port>` by default. */
   externalUrl?: string;
   logFile?: string;
+  /**
+   * High availability: gossip with the other instances on 127.0.0.1:`listenPort`, peers as
+   * `host:port`. Unset: one instance, clustering off.
+   */
+  cluster?: AlertmanagerCluster;
+}
+
+/** The gossip settings of one member of an Alertmanager cluster. */
+export interface AlertmanagerCluster {
+  listenPort: number;
+  /** The other members' gossip addresses (`127.0.0.1:<port>`). */
+  peers: string[];
+  /** `--cluster.settle-timeout`: how long a starting member waits for gossip to settle (default 1m). */
+  settleTimeout?: string;
+  /**
+   * `--cluster.peer-timeout` (default 15s): member N waits N times this before sending, so it can
+   * see in the gossiped notification log that an earlier member already sent (deduplication).
+   */
+  peerTimeout?: string;
 }
 
 /** The command-line flags for `options`, for `npm start`, the tests and the docs alike. */
@@ -31,8 +50,18 @@ export function alertmanagerArgs(options: AlertmanagerOptions): string[] {
     `--storage.path=${options.dataDir}`,
     `--web.listen-address=127.0.0.1:${options.port}`,
     `--web.external-url=${options.externalUrl ?? `http://127.0.0.1:${options.port}`}`,
-    // One instance: an empty address turns clustering (gossip on 0.0.0.0:9094) off.
-    '--cluster.listen-address=',
+    ...clusterArgs(options.cluster),
+  ];
+}
+
+function clusterArgs(cluster: AlertmanagerCluster | undefined): string[] {
+  // One instance: an empty address turns clustering (gossip on 0.0.0.0:9094) off.
+  if (!cluster) return ['--cluster.listen-address='];
+  return [
+    `--cluster.listen-address=127.0.0.1:${cluster.listenPort}`,
+    ...cluster.peers.map((peer) => `--cluster.peer=${peer}`),
+    ...(cluster.settleTimeout ? [`--cluster.settle-timeout=${cluster.settleTimeout}`] : []),
+    ...(cluster.peerTimeout ? [`--cluster.peer-timeout=${cluster.peerTimeout}`] : []),
   ];
 }
 

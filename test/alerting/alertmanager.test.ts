@@ -12,7 +12,7 @@ import { parse, stringify } from 'yaml';
 import { writeAlertmanagerConfig } from '../../src/alerting/render.ts';
 import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { renderTo, SECRETS } from '../support/alertmanager-config.ts';
+import { renderTo, SECRETS, shortenTimings } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
@@ -26,13 +26,6 @@ const dir = tempDir('am-live');
 let telegram: TelegramDouble;
 let smtp: SmtpSink;
 let am: RunningAlertmanager;
-
-type Route = { group_wait?: string; group_interval?: string; routes?: Route[] };
-function shortenTimings(route: Route): void {
-  if (route.group_wait !== undefined) route.group_wait = '1s';
-  if (route.group_interval !== undefined) route.group_interval = '2s';
-  for (const child of route.routes ?? []) shortenTimings(child);
-}
 
 before(async () => {
   [telegram, smtp] = await Promise.all([startTelegramDouble(), startSmtpSink({ user: SMTP_USER, pass: SECRETS.SMTP_PASS })]);

@@ -54,3 +54,15 @@ export function routeReceivers(configFile: string, labels: Record<string, string
   if (result.status !== 0) throw new Error(`amtool config routes test failed: ${result.stderr}`);
   return result.stdout.trim().split(',');
 }
+
+type Route = { group_wait?: string; group_interval?: string; routes?: Route[] };
+
+/**
+ * Shortens the timings of `route` and its children in place (group_wait 1s, group_interval 2s),
+ * so live tests see notifications in seconds; the real timings are asserted in routing.test.ts.
+ */
+export function shortenTimings(route: Route): void {
+  if (route.group_wait !== undefined) route.group_wait = '1s';
+  if (route.group_interval !== undefined) route.group_interval = '2s';
+  for (const child of route.routes ?? []) shortenTimings(child);
+}

@@ -1,0 +1,130 @@
+// Two real Alertmanagers (Debian's 0.25) clustered over gossip on loopback, with the config our
+// renderer produces, delivering to the Telegram double. Like Prometheus with two Alertmanager
+// targets, the test posts every alert to both. It proves the HA pair sends one notification per
+// group (the gossiped notification log deduplicates), and that alerts are still delivered once
+// one instance is killed.
+//
+// Only timings are shortened: group_wait/group_interval (as in test/alerting/alertmanager.test.ts),
+// the peer timeout (how long the second member waits for the first one's log entry) and the settle
+// timeout.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse, stringify } from 'yaml';
+import { writeAlertmanagerConfig } from '../../src/alerting/render.ts';
+import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
+import { freePort } from '../../src/stack/ports.ts';
+import { renderTo, shortenTimings } from '../support/alertmanager-config.ts';
+import { tempDir } from '../support/services.ts';
+import { startTelegramDouble, type TelegramDouble } from '../support/telegram-double.ts';
+
+const WAIT_MS = 30_000;
+const PEER_TIMEOUT_S = 2;
+const dir = tempDir('am-ha');
+let telegram: TelegramDouble;
+let members: RunningAlertmanager[] = [];
+
+before(async () => {
+  telegram = await startTelegramDouble();
+  const { file } = renderTo(dir.path, 'alertmanager', { TELEGRAM_BOT_TOKEN: telegram.token, TELEGRAM_CHAT_ID: '-100777', TELEGRAM_API_URL: telegram.url });
+  const doc = parse(readFileSync(file, 'utf8'), { intAsBigInt: true });
+  shortenTimings(doc.route);
+  writeAlertmanagerConfig(file, stringify(doc, { version: '1.1' }));
+
+  const [webA, webB, gossipA, gossipB] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const member = (name: string, port: number, listenPort: number, peer: number) =>
+    startAlertmanager({
+      configFile: file,
+      dataDir: join(dir.path, name),
+      port,
+      logFile: join(dir.path, `${name}.log`),
+      cluster: { listenPort, peers: [`127.0.0.1:${peer}`], settleTimeout: '2s', peerTimeout: `${PEER_TIMEOUT_S}s` },
+    });
+  members = await Promise.all([member('a', webA, gossipA, gossipB), member('b', webB, gossipB, gossipA)]);
+});
+
+after(async () => {
+  await Promise.all(members.map((m) => m.process.stop()));
+  await telegram?.close();
+  dir.remove();
+});
+
+interface ClusterStatus {
+  status: string;
+  peers: Array<{ address: string }>;
+}
+
+async function clusterStatus(am: RunningAlertmanager): Promise<ClusterStatus> {
+  const res = await fetch(`${am.url}/api/v2/status`, { signal: AbortSignal.timeout(2_000) });
+  return ((await res.json()) as { cluster: ClusterStatus }).cluster;
+}
+
+/** Posts `alertname` (a warning: Telegram only) to every member, as Prometheus does; returns how many accepted it. */
+async function postToAll(alertname: string): Promise<number> {
+  const body = JSON.stringify([{ labels: { alertname, severity: 'warning', component: 'api', environment: 'test', region: 'local' }, annotations: { summary: `${alertname} summary` } }]);
+  const results = await Promise.allSettled(
+    members.map((m) => fetch(`${m.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(2_000) })),
+  );
+  return results.filter((r) => r.status === 'fulfilled' && r.value.status === 200).length;
+}
+
+/** Sum over the live members of `alertmanager_notifications_total{integration="telegram"}` (sends attempted after deduplication). */
+async function telegramSends(live: RunningAlertmanager[]): Promise<number[]> {
+  return Promise.all(
+    live.map(async (m) => {
+      const text = await (await fetch(`${m.url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('alertmanager_notifications_total{integration="telegram"}'));
+      return Number(line?.split(' ')[1] ?? Number.NaN);
+    }),
+  );
+}
+
+const messagesFor = (alertname: string) => telegram.messages.filter((m) => m.text.includes(alertname));
+
+test('the two Alertmanagers form one cluster over loopback gossip', async () => {
+  const deadline = Date.now() + WAIT_MS;
+  let statuses: ClusterStatus[] = [];
+  while (Date.now() < deadline) {
+    statuses = await Promise.all(members.map(clusterStatus));
+    if (statuses.every((s) => s.status === 'ready' && s.peers.length === 2)) break;
+    await sleep(200);
+  }
+  for (const s of statuses) {
+    assert.equal(s.status, 'ready');
+    assert.deepEqual(s.peers.map((p) => p.address.split(':')[0]).sort(), ['127.0.0.1', '127.0.0.1'], 'both peers, on loopback');
+  }
+});
+
+test('an alert posted to both members is notified once', async () => {
+  assert.equal(await postToAll('HaDedupCheck'), 2, 'both members accepted the alert');
+  await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('HaDedupCheck'));
+  // Member 2 sends only after waiting its peer timeout without seeing member 1's log entry; give
+  // it that long twice over, plus group intervals during which a duplicate would be flushed.
+  await sleep((2 * PEER_TIMEOUT_S + 4) * 1000);
+  assert.equal(messagesFor('HaDedupCheck').length, 1, 'one Telegram message for the group');
+  const sends = await telegramSends(members);
+  assert.deepEqual(
+    [...sends].sort(),
+    [0, 1],
+    'exactly one member sent to Telegram; the other found the notification in the gossiped log',
+  );
+  for (const m of members) {
+    const alerts = (await (await fetch(`${m.url}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string> }>;
+    assert.ok(alerts.some((a) => a.labels.alertname === 'HaDedupCheck'), 'each member holds the alert');
+  }
+});
+
+test('with one member killed, a new alert is still delivered, once', async () => {
+  const [killed, survivor] = members as [RunningAlertmanager, RunningAlertmanager];
+  process.kill(killed.process.pid, 'SIGKILL');
+  await killed.process.exited;
+  members = [survivor];
+
+  assert.equal(await postToAll('HaAfterFailover'), 1, 'the survivor accepted the alert');
+  const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('HaAfterFailover'));
+  assert.match(message?.text ?? '', /HaAfterFailover/);
+  assert.equal(messagesFor('HaDedupCheck').length, 1, 'the earlier group was not notified again');
+  assert.deepEqual(telegram.requests.filter((r) => r.status !== 200), [], 'Telegram rejected nothing');
+});
