@@ -64,6 +64,8 @@ export const apiSchema = z.object({
   API_PORT: port.default(8000),
   /** Behind nginx: take the client address from X-Forwarded-For (rate limits are per IP). */
   TRUST_PROXY: booleanFlag.default('false'),
+  /** A request (headers and body) must arrive within this time, or its connection is closed (slow clients). */
+  REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DB_POOL_MAX: positiveInt.default(10),
@@ -121,6 +123,15 @@ export const stackSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   PROMETHEUS_PORT: port.default(9090),
   ALERTMANAGER_PORT: port.default(9093),
+  /** Ports of the stack's own PostgreSQL and Redis (unused when DATABASE_URL / REDIS_URL are set) and of the exporters. */
+  POSTGRES_PORT: port.default(5432),
+  REDIS_PORT: port.default(6379),
+  NODE_EXPORTER_PORT: port.default(9100),
+  POSTGRES_EXPORTER_PORT: port.default(9187),
+  REDIS_EXPORTER_PORT: port.default(9121),
+  /** Where `doctor` and `test-alert` find Prometheus and Alertmanager; the local ports by default (set them for compose). */
+  PROMETHEUS_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
+  ALERTMANAGER_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   PROMETHEUS_RETENTION: promDuration.default('7d'),
   PROMETHEUS_RETENTION_SIZE: promSize.default('5GB'),
   REGION: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes').default('local'),

@@ -44,6 +44,14 @@ export class StartError extends Error {
 
 const TAIL_LINES = 20;
 
+/**
+ * Removes secrets a child may print from `text`: Telegram bot tokens in Bot API URLs
+ * (`/bot<token>/`, which Alertmanager 0.25 logs in full on network errors).
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(/\/bot[0-9]+:[A-Za-z0-9_-]+/g, '/bot<redacted>');
+}
+
 /** Starts `spec` and resolves once its readiness probe passes; throws {@link StartError} otherwise. */
 export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   const options: SpawnOptions = { cwd: spec.cwd, env: spec.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] };
@@ -54,16 +62,28 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   const lines: string[] = [];
   let log: WriteStream | undefined;
   if (spec.logFile) log = createWriteStream(spec.logFile, { flags: 'a' });
-  const collect = (chunk: Buffer) => {
-    log?.write(chunk);
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      lines.push(line);
-      if (lines.length > TAIL_LINES) lines.shift();
+  // Whole lines only, so a secret split across two chunks is still redacted.
+  const pending = { stdout: '', stderr: '' };
+  const emit = (text: string) => {
+    const clean = redactSecrets(text);
+    log?.write(`${clean}\n`);
+    if (clean.trim() === '') return;
+    lines.push(clean);
+    if (lines.length > TAIL_LINES) lines.shift();
+  };
+  const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    const parts = (pending[stream] + chunk.toString('utf8')).split('\n');
+    pending[stream] = parts.pop() ?? '';
+    for (const line of parts) emit(line);
+  };
+  const flush = () => {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (pending[stream] !== '') emit(pending[stream]);
+      pending[stream] = '';
     }
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  child.stdout?.on('data', collect('stdout'));
+  child.stderr?.on('data', collect('stderr'));
 
   let ended = false;
   const exited = new Promise<number | string>((resolve) => {
@@ -76,7 +96,10 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
       ended = true;
       resolve(code ?? signal ?? 'unknown');
     });
-  }).finally(() => log?.end());
+  }).finally(() => {
+    flush();
+    log?.end();
+  });
 
   const tail = () => lines.join('\n');
   const managed: ManagedProcess = {

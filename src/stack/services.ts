@@ -1,0 +1,292 @@
+/**
+ * THE list of the local stack's services: what each runs, on which port, with which data
+ * directory, how it is known to be ready, how Prometheus scrapes it, and which docker-compose
+ * service is its counterpart. `npm start`, the e2e tests and `doctor` use it; a test compares it
+ * with docker-compose.yml. The order of {@link SERVICES} is the start order (dependencies first).
+ */
+import { join } from 'node:path';
+import type { StackConfig } from '../config.ts';
+import { startAlertPrinter } from './alert-printer.ts';
+import { startAlertmanager } from './alertmanager.ts';
+import type { DebianBinary } from './packages.ts';
+import { requireBinary } from './packages.ts';
+import { startPostgres } from './postgres.ts';
+import { httpReady, startProcess, type ManagedProcess } from './process.ts';
+import { writePrometheusRuntime, type Intervals, type ScrapeTarget } from './prometheus.ts';
+import { startRedis } from './redis.ts';
+
+export type ServiceName =
+  | 'postgres'
+  | 'redis'
+  | 'api'
+  | 'postgres_exporter'
+  | 'redis_exporter'
+  | 'node_exporter'
+  | 'alert_printer'
+  | 'alertmanager'
+  | 'prometheus';
+
+/** Everything a service needs to start; built once by the stack (src/stack/stack.ts). */
+export interface StackContext {
+  /** Repository root (the API runs from here). */
+  root: string;
+  /** Absolute DATA_DIR; every service keeps its data below it. */
+  dataDir: string;
+  /** Absolute DATA_DIR/logs: one `<service>.log` each. */
+  logDir: string;
+  ports: Record<ServiceName, number>;
+  stack: StackConfig;
+  /** The environment the stack was started with (.env included): the API's configuration. */
+  env: NodeJS.ProcessEnv;
+  /** SAMOKODER_ENV and REGION, Prometheus' external labels. */
+  environment: string;
+  /** The rendered alertmanager.yml (mode 0600). */
+  alertmanagerConfigFile: string;
+  /** Where the alert printer takes webhooks (ALERT_WEBHOOK_URL's path). */
+  alertPrinterPath: string;
+  /** Receives the printer's lines. */
+  printAlert: (line: string) => void;
+  /** Shorter global intervals for tests (the rules stay the real ones). */
+  prometheusIntervals?: Intervals;
+  jwtSecret: string;
+  /** Set from the environment when external, or by the postgres/redis services when they start. Secret. */
+  databaseUrl?: string;
+  exporterDatabaseUrl?: string;
+  redisUrl?: string;
+}
+
+/** One service of the stack. */
+export interface ServiceDefinition {
+  name: ServiceName;
+  /** The program: a Debian binary (checked before anything starts), Node (the API), or in-process. */
+  binary: DebianBinary | 'node' | 'in-process';
+  /** The variable that sets its port (named in "port in use" messages). */
+  portVariable: string;
+  /** Services that must be running first (all earlier in {@link SERVICES}). */
+  dependsOn: readonly ServiceName[];
+  /** Its persistent data below DATA_DIR, if any. */
+  dataDir?: string;
+  /** How Prometheus scrapes it: job of prometheus.yml, stable instance label, path. */
+  scrape?: { job: string; instance: string; metricsPath: string };
+  /** The docker-compose service and its port inside the compose network; none for local-only helpers. */
+  compose?: { service: string; port: number };
+  /** False when not started: an external database/Redis, or no alert printer needed. */
+  enabled(ctx: StackContext, options: { printer: boolean }): boolean;
+  /** Starts it and resolves once its readiness probe passes. */
+  start(ctx: StackContext): Promise<ManagedProcess>;
+}
+
+const log = (ctx: StackContext, name: ServiceName) => join(ctx.logDir, `${name}.log`);
+const local = (port: number, path = '') => `http://127.0.0.1:${port}${path}`;
+/** Children that need no configuration from the environment get only PATH (no secrets leak to them). */
+const minimalEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin' });
+
+/** Debian's node_exporter collectors that matter for a single host; the rest are slow or noisy in containers. */
+const NODE_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'loadavg', 'diskstats', 'netdev', 'stat', 'time', 'uname', 'os', 'pressure'];
+
+/** The services in start order. */
+export const SERVICES: readonly ServiceDefinition[] = [
+  {
+    name: 'postgres',
+    binary: 'postgres',
+    portVariable: 'POSTGRES_PORT',
+    dependsOn: [],
+    dataDir: 'postgres',
+    compose: { service: 'postgres', port: 5432 },
+    enabled: (ctx) => ctx.env.DATABASE_URL === undefined || ctx.env.DATABASE_URL === '',
+    async start(ctx) {
+      const pg = await startPostgres(join(ctx.dataDir, 'postgres'), ctx.ports.postgres, log(ctx, 'postgres'));
+      ctx.databaseUrl = pg.databaseUrl;
+      ctx.exporterDatabaseUrl = pg.exporterUrl;
+      return pg.process;
+    },
+  },
+  {
+    name: 'redis',
+    binary: 'redis-server',
+    portVariable: 'REDIS_PORT',
+    dependsOn: [],
+    dataDir: 'redis',
+    compose: { service: 'redis', port: 6379 },
+    enabled: (ctx) => ctx.env.REDIS_URL === undefined || ctx.env.REDIS_URL === '',
+    async start(ctx) {
+      const redis = await startRedis(join(ctx.dataDir, 'redis'), ctx.ports.redis, { persist: true, logFile: log(ctx, 'redis') });
+      ctx.redisUrl = redis.redisUrl;
+      return redis.process;
+    },
+  },
+  {
+    name: 'api',
+    binary: 'node',
+    portVariable: 'API_PORT',
+    dependsOn: ['postgres', 'redis'],
+    scrape: { job: 'samokoder-api', instance: 'api', metricsPath: '/metrics' },
+    compose: { service: 'api', port: 8000 },
+    enabled: () => true,
+    start: (ctx) =>
+      startProcess({
+        name: 'api',
+        // Exactly what `tsx src/server.ts` does, without a tsx wrapper process in between.
+        command: process.execPath,
+        args: ['--import', 'tsx', join(ctx.root, 'src', 'server.ts')],
+        cwd: ctx.root,
+        env: {
+          ...ctx.env,
+          DATABASE_URL: ctx.databaseUrl,
+          REDIS_URL: ctx.redisUrl,
+          JWT_SECRET: ctx.jwtSecret,
+          API_HOST: '127.0.0.1',
+          API_PORT: String(ctx.ports.api),
+          SAMOKODER_ENV: ctx.environment,
+        },
+        logFile: log(ctx, 'api'),
+        ready: httpReady(local(ctx.ports.api, '/health')),
+        readyTimeoutMs: 60_000,
+      }),
+  },
+  {
+    name: 'postgres_exporter',
+    binary: 'prometheus-postgres-exporter',
+    portVariable: 'POSTGRES_EXPORTER_PORT',
+    dependsOn: ['postgres'],
+    scrape: { job: 'postgres', instance: 'postgres', metricsPath: '/metrics' },
+    compose: { service: 'postgres-exporter', port: 9187 },
+    enabled: () => true,
+    start: (ctx) =>
+      startProcess({
+        name: 'postgres_exporter',
+        command: requireBinary('prometheus-postgres-exporter'),
+        args: [`--web.listen-address=127.0.0.1:${ctx.ports.postgres_exporter}`],
+        // An external database is monitored with the application's own URL (pg_monitor is advisable).
+        env: { ...minimalEnv(), DATA_SOURCE_NAME: ctx.exporterDatabaseUrl ?? ctx.databaseUrl },
+        logFile: log(ctx, 'postgres_exporter'),
+        ready: httpReady(local(ctx.ports.postgres_exporter, '/metrics')),
+      }),
+  },
+  {
+    name: 'redis_exporter',
+    binary: 'prometheus-redis-exporter',
+    portVariable: 'REDIS_EXPORTER_PORT',
+    dependsOn: ['redis'],
+    scrape: { job: 'redis', instance: 'redis', metricsPath: '/metrics' },
+    compose: { service: 'redis-exporter', port: 9121 },
+    enabled: () => true,
+    start: (ctx) =>
+      startProcess({
+        name: 'redis_exporter',
+        command: requireBinary('prometheus-redis-exporter'),
+        args: [`-redis.addr=${ctx.redisUrl}`, `-web.listen-address=127.0.0.1:${ctx.ports.redis_exporter}`],
+        env: minimalEnv(),
+        logFile: log(ctx, 'redis_exporter'),
+        ready: httpReady(local(ctx.ports.redis_exporter, '/metrics')),
+      }),
+  },
+  {
+    name: 'node_exporter',
+    binary: 'prometheus-node-exporter',
+    portVariable: 'NODE_EXPORTER_PORT',
+    dependsOn: [],
+    scrape: { job: 'node', instance: 'node', metricsPath: '/metrics' },
+    compose: { service: 'node-exporter', port: 9100 },
+    enabled: () => true,
+    start: (ctx) =>
+      startProcess({
+        name: 'node_exporter',
+        command: requireBinary('prometheus-node-exporter'),
+        args: [`--web.listen-address=127.0.0.1:${ctx.ports.node_exporter}`, '--collector.disable-defaults', ...NODE_COLLECTORS.map((c) => `--collector.${c}`)],
+        env: minimalEnv(),
+        logFile: log(ctx, 'node_exporter'),
+        ready: httpReady(local(ctx.ports.node_exporter, '/metrics')),
+      }),
+  },
+  {
+    name: 'alert_printer',
+    binary: 'in-process',
+    portVariable: 'ALERT_WEBHOOK_URL',
+    dependsOn: [],
+    // Only when Alertmanager sends to the webhook (no channel configured) at a local address.
+    enabled: (_ctx, options) => options.printer,
+    async start(ctx) {
+      const printer = await startAlertPrinter(ctx.ports.alert_printer, ctx.alertPrinterPath, ctx.printAlert);
+      let closed!: (code: number) => void;
+      const exited = new Promise<number | string>((resolve) => (closed = resolve));
+      return {
+        name: 'alert_printer',
+        pid: process.pid,
+        exited,
+        tail: () => '',
+        async stop() {
+          await printer.close();
+          closed(0);
+        },
+      };
+    },
+  },
+  {
+    name: 'alertmanager',
+    binary: 'prometheus-alertmanager',
+    portVariable: 'ALERTMANAGER_PORT',
+    dependsOn: [],
+    dataDir: 'alertmanager',
+    scrape: { job: 'alertmanager', instance: 'alertmanager', metricsPath: '/metrics' },
+    compose: { service: 'alertmanager', port: 9093 },
+    enabled: () => true,
+    async start(ctx) {
+      const am = await startAlertmanager({
+        configFile: ctx.alertmanagerConfigFile,
+        dataDir: join(ctx.dataDir, 'alertmanager', 'storage'),
+        port: ctx.ports.alertmanager,
+        logFile: log(ctx, 'alertmanager'),
+      });
+      return am.process;
+    },
+  },
+  {
+    name: 'prometheus',
+    binary: 'prometheus',
+    portVariable: 'PROMETHEUS_PORT',
+    dependsOn: ['api', 'postgres_exporter', 'redis_exporter', 'node_exporter', 'alertmanager'],
+    dataDir: 'prometheus',
+    scrape: { job: 'prometheus', instance: 'prometheus', metricsPath: '/metrics' },
+    compose: { service: 'prometheus', port: 9090 },
+    enabled: () => true,
+    start(ctx) {
+      const configFile = writePrometheusRuntime(join(ctx.dataDir, 'prometheus-runtime'), scrapeTargets(ctx), ctx.prometheusIntervals);
+      return startProcess({
+        name: 'prometheus',
+        command: requireBinary('prometheus'),
+        args: prometheusArgs(ctx, configFile),
+        env: { ...minimalEnv(), SAMOKODER_ENV: ctx.environment, REGION: ctx.stack.REGION },
+        logFile: log(ctx, 'prometheus'),
+        ready: httpReady(local(ctx.ports.prometheus, '/-/ready')),
+        readyTimeoutMs: 60_000, // replaying a large WAL after a restart takes a while
+      });
+    },
+  },
+];
+
+/** Prometheus' command line for the local stack. */
+export function prometheusArgs(ctx: StackContext, configFile: string): string[] {
+  return [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${join(ctx.dataDir, 'prometheus')}`,
+    `--storage.tsdb.retention.time=${ctx.stack.PROMETHEUS_RETENTION}`,
+    `--storage.tsdb.retention.size=${ctx.stack.PROMETHEUS_RETENTION_SIZE}`,
+    `--web.listen-address=127.0.0.1:${ctx.ports.prometheus}`,
+    `--web.external-url=${local(ctx.ports.prometheus)}`,
+    '--enable-feature=expand-external-labels',
+    '--web.enable-lifecycle',
+  ];
+}
+
+/** The file_sd targets of the local stack: one per service that Prometheus scrapes. */
+export function scrapeTargets(ctx: StackContext): ScrapeTarget[] {
+  return SERVICES.flatMap((s) => (s.scrape ? [{ job: s.scrape.job, instance: s.scrape.instance, metricsPath: s.scrape.metricsPath, address: `127.0.0.1:${ctx.ports[s.name]}` }] : []));
+}
+
+/** The service definition called `name`. */
+export function service(name: ServiceName): ServiceDefinition {
+  const found = SERVICES.find((s) => s.name === name);
+  if (!found) throw new Error(`unknown service '${name}'`);
+  return found;
+}

@@ -1,0 +1,119 @@
+// The stack's parts that need no running stack: the service list is consistent with
+// prometheus.yml, a taken port is refused before anything starts, secrets are redacted from child
+// output, the alert printer prints what Alertmanager's webhook sends, durations parse.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { formatAlert, startAlertPrinter } from '../../src/stack/alert-printer.ts';
+import { freePort } from '../../src/stack/ports.ts';
+import { startProcess } from '../../src/stack/process.ts';
+import { configuredJobs, parseDuration } from '../../src/stack/prometheus.ts';
+import { SERVICES } from '../../src/stack/services.ts';
+import { startStack, StackError } from '../../src/stack/stack.ts';
+import { tempDir } from '../support/services.ts';
+
+test('services start after their dependencies, and every scrape job is a job of prometheus.yml', () => {
+  const seen = new Set<string>();
+  for (const s of SERVICES) {
+    for (const dep of s.dependsOn) assert.ok(seen.has(dep), `${s.name} depends on ${dep}, which starts later`);
+    seen.add(s.name);
+  }
+  const jobs = configuredJobs();
+  const scraped = SERVICES.flatMap((s) => (s.scrape ? [s.scrape.job] : []));
+  for (const job of scraped) assert.ok(jobs.includes(job), `${job} is not in prometheus.yml`);
+  // Every job of prometheus.yml has a local service, except compose-only cAdvisor.
+  assert.deepEqual(jobs.filter((j) => !scraped.includes(j)), ['cadvisor']);
+  assert.equal(new Set(scraped).size, scraped.length, 'one service per job');
+});
+
+test('a port in use is refused, naming the port, the service and its variable, before anything starts', async () => {
+  const dir = tempDir('stack-port');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const taken = (blocker.address() as { port: number }).port;
+  try {
+    const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+    const env = {
+      PATH: process.env.PATH,
+      DATA_DIR: dir.path,
+      POSTGRES_PORT: String(ports[0]),
+      REDIS_PORT: String(ports[1]),
+      API_PORT: String(ports[2]),
+      POSTGRES_EXPORTER_PORT: String(ports[3]),
+      REDIS_EXPORTER_PORT: String(ports[4]),
+      NODE_EXPORTER_PORT: String(ports[5]),
+      ALERTMANAGER_PORT: String(ports[6]),
+      PROMETHEUS_PORT: String(taken),
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts`,
+    };
+    await assert.rejects(startStack({ env }), (err: Error) => {
+      assert.ok(err instanceof StackError);
+      assert.match(err.message, new RegExp(`port ${taken} for prometheus is already in use.*PROMETHEUS_PORT`));
+      return true;
+    });
+    assert.equal(existsSync(join(dir.path, 'postgres')), false, 'nothing was started');
+  } finally {
+    blocker.close();
+    dir.remove();
+  }
+});
+
+test('Telegram bot tokens are redacted from child output, in the tail and in the log file', async () => {
+  const dir = tempDir('redact');
+  const logFile = join(dir.path, 'child.log');
+  const token = '123456:AAsecretTokenValue_x-9';
+  try {
+    const proc = await startProcess({
+      name: 'echo',
+      command: process.execPath,
+      args: ['-e', `process.stderr.write('Post "https://api.telegram.org/bot${token}/sendMessage": dial tcp\\n'); setTimeout(() => {}, 60000)`],
+      logFile,
+      ready: async () => true,
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    await proc.stop();
+    assert.match(proc.tail(), /\/bot<redacted>\/sendMessage/);
+    assert.ok(!proc.tail().includes(token));
+    const logged = readFileSync(logFile, 'utf8');
+    assert.match(logged, /bot<redacted>/);
+    assert.ok(!logged.includes('AAsecretTokenValue'));
+  } finally {
+    dir.remove();
+  }
+});
+
+test('the alert printer prints each firing and resolved alert with its summary', async () => {
+  const lines: string[] = [];
+  const printer = await startAlertPrinter(0, '/alerts', (line) => lines.push(line));
+  try {
+    const res = await fetch(printer.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        status: 'firing',
+        alerts: [
+          { status: 'firing', labels: { alertname: 'APIDown', severity: 'critical', instance: 'api' }, annotations: { summary: 'Samokoder API is down' } },
+          { status: 'resolved', labels: { alertname: 'HighLatency', severity: 'warning', component: 'api' }, annotations: {} },
+        ],
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(lines, ['🔥 FIRING   critical APIDown (api): Samokoder API is down', '✅ RESOLVED warning HighLatency (api)']);
+    const bad = await fetch(printer.url, { method: 'POST', body: '{"no":"alerts"}' });
+    assert.equal(bad.status, 400);
+  } finally {
+    await printer.close();
+  }
+  assert.equal(formatAlert({ status: 'firing', labels: {} }), '🔥 FIRING   none (no alertname)');
+});
+
+test('Prometheus durations parse to milliseconds; anything else is refused', () => {
+  assert.equal(parseDuration('1m'), 60_000);
+  assert.equal(parseDuration('1m30s'), 90_000);
+  assert.equal(parseDuration('250ms'), 250);
+  assert.equal(parseDuration('7d'), 7 * 86_400_000);
+  assert.throws(() => parseDuration('1 m'), /not a Prometheus duration/);
+  assert.throws(() => parseDuration('10'), /not a Prometheus duration/);
+});
