@@ -134,6 +134,8 @@ export const stackSchema = z.object({
   ALERTMANAGER_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   PROMETHEUS_RETENTION: promDuration.default('7d'),
   PROMETHEUS_RETENTION_SIZE: promSize.default('5GB'),
+  /** Long-term storage: Prometheus remote_writes every sample here (e.g. VictoriaMetrics' http://HOST:8428/api/v1/write); unset = off. See docs/scaling.md. */
+  REMOTE_WRITE_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   REGION: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes').default('local'),
   GRAFANA_URL: optionalText,
 });
