@@ -103,9 +103,10 @@ export function buildApp(deps: Dependencies): { app: FastifyInstance; generator:
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: config.TRUST_PROXY,
-    // Slow clients are cut off instead of holding sockets forever.
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
+    // Slow clients are cut off instead of holding sockets forever; Node checks every 2 s.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionTimeout: 2 * config.REQUEST_TIMEOUT_MS,
+    http: { connectionsCheckingInterval: 2_000, headersTimeout: config.REQUEST_TIMEOUT_MS },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });

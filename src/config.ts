@@ -77,7 +77,7 @@ export const apiSchema = z.object({
   METRICS_TOKEN: optionalText,
   /** Enables the operator routes under /api/v1/admin (simulator knobs) for this Bearer token. */
   ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
-  LLM_PROVIDER: z.enum(['simulator', 'openai', 'anthropic']).optional(),
+  LLM_PROVIDER: z.union([z.enum(['simulator', 'openai', 'anthropic']), z.literal('')]).optional().transform((v) => v || undefined),
   LLM_API_KEY: optionalText,
   LLM_BASE_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   LLM_MODEL: optionalText,
@@ -141,7 +141,7 @@ export const stackSchema = z.object({
 });
 
 /** Variables only docker-compose reads (documented in `.env.example`, not parsed by Node). */
-export const composeOnlyKeys = ['GRAFANA_ADMIN_PASSWORD', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD'] as const;
+export const composeOnlyKeys = ['GRAFANA_ADMIN_PASSWORD', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'PUBLIC_URL'] as const;
 
 export type ApiConfig = z.infer<typeof apiSchema>;
 export type AlertingConfig = z.infer<typeof alertingSchema>;
