@@ -1,0 +1,123 @@
+// End to end on the real stack (the code of `npm start`): API → Prometheus → the real rules →
+// Alertmanager (config rendered from the environment) → the Telegram double and the SMTP sink.
+// One stack for the whole file; the scenarios overlap in time to keep the runtime to ~3 minutes:
+// (c) a critical alert posted first meets 3 failing Telegram sends; (a) the API is killed at the
+// same time; (b) warning and info alerts and (d) a group of 50 follow once (c) is delivered.
+// Prometheus runs with short intervals; every bound is computed from the configs the stack runs.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { postAlerts, prometheusIntervals, ruleFor, severityTimings, startTestStack, type TestStack } from '../support/stack.ts';
+import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
+
+/** Slack for process scheduling on a busy two-core machine and Alertmanager's retry backoff. */
+const MARGIN_MS = 20_000;
+
+let telegram: TelegramDouble;
+let smtp: SmtpSink;
+let stack: TestStack;
+let killedAt = 0;
+
+const e2eAlert = (alertname: string, severity: string, extra: Record<string, string> = {}) => ({
+  labels: { alertname, severity, component: 'e2e', ...extra },
+  annotations: { summary: `${alertname} summary`, description: `${alertname} posted by the e2e test` },
+});
+
+before(async () => {
+  [telegram, smtp] = await Promise.all([startTelegramDouble(), startSmtpSink()]);
+  stack = await startTestStack({
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_CHAT_ID: '-100424242',
+    TELEGRAM_API_URL: telegram.url,
+    ALERT_EMAIL: 'oncall@example.com',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtp.port),
+    SMTP_REQUIRE_TLS: 'false',
+  });
+  // (c) The next three sendMessage calls fail; the first send is this critical alert's.
+  telegram.failNext(3, 500);
+  await postAlerts(stack, [e2eAlert('E2ETelegramRetry', 'critical')]);
+  // (a) Killed, not stopped: no graceful shutdown, and the stack must notice.
+  const api = stack.service('api').process;
+  process.kill(api.pid, 'SIGKILL');
+  killedAt = Date.now();
+  await api.exited;
+});
+
+after(async () => {
+  await stack?.close();
+  await Promise.all([telegram?.close(), smtp?.close()]);
+});
+
+test('(c) Telegram fails the first 3 sends: the message is still delivered', async () => {
+  const { groupWait } = severityTimings(stack, 'critical');
+  const [message] = await telegram.waitForMessages(1, groupWait + MARGIN_MS, (m) => m.text.includes('E2ETelegramRetry'));
+  assert.match(message?.text ?? '', /CRITICAL · FIRING\nE2ETelegramRetry/);
+  assert.deepEqual(
+    telegram.requests.slice(0, 3).map((r) => r.status),
+    [500, 500, 500],
+    'the first three sends were refused',
+  );
+  // Now (b) and (d): posted once the failures are used up, so they cannot absorb them.
+  await postAlerts(stack, [
+    e2eAlert('E2EWarning', 'warning'),
+    e2eAlert('E2EInfo', 'info'),
+    ...Array.from({ length: 50 }, (_, i) => e2eAlert('E2EGroupOf50', 'warning', { instance: `10.0.${i}.1:9100` })),
+  ]);
+});
+
+test('(a) the API is killed: APIDown reaches Telegram and email within the bound the config implies; back up: resolved', async (t) => {
+  const intervals = prometheusIntervals(stack);
+  const { groupWait, groupInterval } = severityTimings(stack, 'critical');
+  // First failed scrape, the evaluation that sees it, `for`, the evaluation that fires, group_wait.
+  const bound = intervals.scrape + 2 * intervals.evaluation + ruleFor('APIDown', 'api.yml') + groupWait + MARGIN_MS;
+  const remaining = () => Math.max(1, bound - (Date.now() - killedAt));
+
+  const [message] = await telegram.waitForMessages(1, remaining(), (m) => m.text.includes('APIDown') && m.text.includes('FIRING'));
+  const telegramDelay = Date.now() - killedAt;
+  const [mail] = await smtp.waitForMails(1, remaining(), (m) => m.subject === '[CRITICAL] Samokoder: APIDown');
+  const mailDelay = Date.now() - killedAt;
+  const line = `APIDown delay after the kill: Telegram ${(telegramDelay / 1000).toFixed(1)} s, email ${(mailDelay / 1000).toFixed(1)} s (bound ${(bound / 1000).toFixed(0)} s)`;
+  t.diagnostic(line);
+  process.stderr.write(`${line}\n`);
+  assert.match(message?.text ?? '', /^🔥 CRITICAL · FIRING\nAPIDown · component api\n/);
+  assert.match(message?.text ?? '', /\bapi\b/, 'the instance label is the stable service name');
+  assert.match(mail?.text ?? '', /FIRING: APIDown/);
+  assert.deepEqual(stack.crashes.filter((c) => c.service === 'api'), [{ service: 'api', exit: 'SIGKILL' }], 'the stack reported the killed API');
+
+  const restartedAt = Date.now();
+  await stack.service('api').restart();
+  // The next scrape, the evaluation that resolves, then the group's next flush.
+  const resolvedBound = intervals.scrape + intervals.evaluation + groupInterval + MARGIN_MS;
+  const resolvedLeft = () => Math.max(1, resolvedBound - (Date.now() - restartedAt));
+  const [resolved] = await telegram.waitForMessages(1, resolvedLeft(), (m) => m.text.includes('APIDown') && m.text.includes('RESOLVED'));
+  assert.match(resolved?.text ?? '', /^✅ RESOLVED · was 🔥 CRITICAL\nAPIDown/);
+  await smtp.waitForMails(1, resolvedLeft(), (m) => m.subject === '[CRITICAL] Samokoder: APIDown (resolved)');
+  t.diagnostic(`APIDown resolved ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the API was restarted (bound ${(resolvedBound / 1000).toFixed(0)} s)`);
+});
+
+test('(b) posted warning and info alerts reach Telegram only', async () => {
+  const wait = severityTimings(stack, 'info').groupWait + MARGIN_MS + 60_000;
+  const messages = await telegram.waitForMessages(2, wait, (m) => /E2EWarning|E2EInfo/.test(m.text));
+  const texts = messages.map((m) => m.text);
+  assert.ok(texts.some((text) => text.startsWith('⚠️ WARNING · FIRING\nE2EWarning')), texts.join('\n---\n'));
+  assert.ok(texts.some((text) => text.startsWith('ℹ️ INFO · FIRING\nE2EInfo')), texts.join('\n---\n'));
+  // Mails of the same flush would have arrived with the messages; the critical ones did.
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.deepEqual(smtp.mails.filter((m) => /E2EWarning|E2EInfo|E2EGroupOf50/.test(m.subject + (m.text ?? ''))).map((m) => m.subject), []);
+  assert.ok(smtp.mails.some((m) => m.subject.includes('E2ETelegramRetry')), 'the critical test alert did go by email');
+});
+
+test('(d) a group of 50 alerts is one message Telegram accepts', async () => {
+  const [message] = await telegram.waitForMessages(1, severityTimings(stack, 'warning').groupWait + MARGIN_MS, (m) => m.text.includes('E2EGroupOf50'));
+  assert.ok((message?.text.length ?? Infinity) <= TELEGRAM_MAX_TEXT);
+  assert.match(message?.text ?? '', /and \d+ more/);
+});
+
+test('(c) ... and exactly once; Telegram rejected nothing else', () => {
+  assert.equal(telegram.messages.filter((m) => m.text.includes('E2ETelegramRetry')).length, 1);
+  assert.deepEqual(
+    telegram.requests.filter((r) => r.status !== 200).map((r) => r.status),
+    [500, 500, 500],
+  );
+});

@@ -1,0 +1,104 @@
+/**
+ * A whole local stack for end-to-end tests: started by `startStack` (the code `npm start` runs)
+ * on free loopback ports, with its data in a temp dir, Prometheus on short intervals (the rules
+ * are the real ones) and the alert printer's lines collected.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { freePort } from '../../src/stack/ports.ts';
+import { parseDuration, RULES_DIR } from '../../src/stack/prometheus.ts';
+import type { ServiceName } from '../../src/stack/services.ts';
+import { startStack, type RunningStack } from '../../src/stack/stack.ts';
+import { tempDir } from './services.ts';
+
+/** Short enough for tests to take minutes, long enough for two cores running two stacks. */
+export const TEST_INTERVALS = { scrape: '2s', evaluation: '2s' } as const;
+
+export interface TestStack extends RunningStack {
+  /** Lines the alert printer printed (empty when a channel is configured). */
+  printed: string[];
+  /** Services that exited without being asked to. */
+  crashes: Array<{ service: ServiceName; exit: number | string }>;
+  /** Stops the stack and removes its data. */
+  close(): Promise<void>;
+}
+
+/** Starts a test stack; `env` adds configuration (alert channels, SAMOKODER_ENV, ...). */
+export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  const dir = tempDir('stack');
+  const portVars = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
+  const ports = Object.fromEntries(await Promise.all(portVars.map(async (name) => [name, String(await freePort())])));
+  const printed: string[] = [];
+  const crashes: TestStack['crashes'] = [];
+  try {
+    const stack = await startStack({
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: dir.path,
+        SAMOKODER_ENV: 'test',
+        LOG_LEVEL: 'info',
+        SIMULATOR_LATENCY_MS: '20',
+        ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts`,
+        ...ports,
+        ...env,
+      },
+      prometheusIntervals: TEST_INTERVALS,
+      onAlert: (line) => printed.push(line),
+      onCrash: (service, exit) => crashes.push({ service, exit }),
+    });
+    return {
+      ...stack,
+      printed,
+      crashes,
+      async close() {
+        await stack.stop();
+        dir.remove();
+      },
+    };
+  } catch (err) {
+    dir.remove();
+    throw err;
+  }
+}
+
+/** The `for:` of alert `name` in the real rule files, in milliseconds. */
+export function ruleFor(name: string, file: string): number {
+  const doc = parse(readFileSync(join(RULES_DIR, file), 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; for?: string }> }> };
+  const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === name);
+  if (!rule) throw new Error(`alert ${name} not found in rules/${file}`);
+  return rule.for ? parseDuration(rule.for) : 0;
+}
+
+/** Global scrape and evaluation intervals of the Prometheus config the stack runs, in milliseconds. */
+export function prometheusIntervals(stack: RunningStack): { scrape: number; evaluation: number } {
+  const doc = parse(readFileSync(stack.prometheusConfigFile, 'utf8')) as { global: { scrape_interval: string; evaluation_interval: string } };
+  return { scrape: parseDuration(doc.global.scrape_interval), evaluation: parseDuration(doc.global.evaluation_interval) };
+}
+
+interface AmRoute {
+  matchers?: string[];
+  group_wait?: string;
+  group_interval?: string;
+  routes?: AmRoute[];
+}
+
+/** group_wait and group_interval of the top-level route for `severity` in the rendered Alertmanager config, in ms. */
+export function severityTimings(stack: RunningStack, severity: string): { groupWait: number; groupInterval: number } {
+  const doc = parse(readFileSync(stack.alertmanagerConfigFile, 'utf8'), { intAsBigInt: true }) as { route: AmRoute };
+  const route = doc.route.routes?.find((r) => r.matchers?.includes(`severity="${severity}"`));
+  return {
+    groupWait: parseDuration(route?.group_wait ?? doc.route.group_wait ?? '30s'),
+    groupInterval: parseDuration(route?.group_interval ?? doc.route.group_interval ?? '5m'),
+  };
+}
+
+/** Posts alerts to Alertmanager's v2 API; throws unless accepted. */
+export async function postAlerts(stack: RunningStack, alerts: Array<{ labels: Record<string, string>; annotations?: Record<string, string> }>): Promise<void> {
+  const res = await fetch(`${stack.urls.alertmanager}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(alerts),
+  });
+  if (res.status !== 200) throw new Error(`Alertmanager refused the alerts: ${res.status} ${await res.text()}`);
+}
