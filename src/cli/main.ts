@@ -6,6 +6,7 @@ import 'dotenv/config';
 import { ConfigError } from '../config.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> }> = {
+  htpasswd: { summary: 'htpasswd USER — add/change a basic-auth user for /prometheus/ and /alertmanager/ (password on stdin)', load: () => import('./htpasswd.ts') },
   'render-config': { summary: 'render Alertmanager config from .env (mode 0600)', load: () => import('./render-config.ts') },
   traffic: { summary: 'bounded demo load; can inject LLM faults (see --help)', load: () => import('./traffic.ts') },
   user: { summary: 'user set-tier EMAIL TIER — change a user tier', load: () => import('./user.ts') },
