@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { severityTimings as routeTimings } from '../../src/cli/endpoints.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { parseDuration, RULES_DIR } from '../../src/stack/prometheus.ts';
 import type { ServiceName } from '../../src/stack/services.ts';
@@ -76,21 +77,10 @@ export function prometheusIntervals(stack: RunningStack): { scrape: number; eval
   return { scrape: parseDuration(doc.global.scrape_interval), evaluation: parseDuration(doc.global.evaluation_interval) };
 }
 
-interface AmRoute {
-  matchers?: string[];
-  group_wait?: string;
-  group_interval?: string;
-  routes?: AmRoute[];
-}
-
-/** group_wait and group_interval of the top-level route for `severity` in the rendered Alertmanager config, in ms. */
+/** group_wait and group_interval of the route for `severity` in the rendered Alertmanager config, in ms. */
 export function severityTimings(stack: RunningStack, severity: string): { groupWait: number; groupInterval: number } {
-  const doc = parse(readFileSync(stack.alertmanagerConfigFile, 'utf8'), { intAsBigInt: true }) as { route: AmRoute };
-  const route = doc.route.routes?.find((r) => r.matchers?.includes(`severity="${severity}"`));
-  return {
-    groupWait: parseDuration(route?.group_wait ?? doc.route.group_wait ?? '30s'),
-    groupInterval: parseDuration(route?.group_interval ?? doc.route.group_interval ?? '5m'),
-  };
+  const timings = routeTimings(readFileSync(stack.alertmanagerConfigFile, 'utf8'), severity);
+  return { groupWait: parseDuration(timings.groupWait), groupInterval: parseDuration(timings.groupInterval) };
 }
 
 /** Posts alerts to Alertmanager's v2 API; throws unless accepted. */

@@ -1,0 +1,227 @@
+/**
+ * `doctor`: the seed's Troubleshooting section, automated, against any stack (local or compose,
+ * see endpoints.ts). It asks Prometheus for its targets (with last scrape errors), rules (with
+ * evaluation failures), Alertmanager discovery and firing alerts; Alertmanager for its config
+ * status and receivers, silences, inhibited alerts and failed notifications per integration; and,
+ * when GRAFANA_URL is set, Grafana for its datasources' health.
+ *
+ * Exit codes: 0 healthy; 1 a problem (each printed with ✖ and what is broken); 2 bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config.ts';
+import { displayUrl, endpoints, HttpError, receiversOf, request, type Endpoints } from './endpoints.ts';
+import type { Output } from './render-config.ts';
+
+const USAGE = `Usage: doctor
+  Checks Prometheus (PROMETHEUS_URL, default http://127.0.0.1:$PROMETHEUS_PORT), Alertmanager
+  (ALERTMANAGER_URL, default http://127.0.0.1:$ALERTMANAGER_PORT) and Grafana (GRAFANA_URL, if set;
+  credentials as http://user:password@host:3000). Exit 0 only when everything is healthy.`;
+
+/** A window long enough to see recent failures, short enough to forget a fixed one. */
+const RECENT = '15m';
+
+/** Collects findings: ✔ fine, • information, ✖ a problem. */
+class Report {
+  problems = 0;
+  constructor(private readonly output: Output) {}
+  section(title: string) {
+    this.output.out(title);
+  }
+  ok(line: string) {
+    this.output.out(`  ✔ ${line}`);
+  }
+  info(line: string) {
+    this.output.out(`  • ${line}`);
+  }
+  problem(line: string) {
+    this.problems += 1;
+    this.output.out(`  ✖ ${line}`);
+  }
+}
+
+interface PromTarget {
+  labels: Record<string, string>;
+  scrapeUrl: string;
+  health: string;
+  lastError: string;
+  lastScrape: string;
+}
+interface PromRule {
+  name: string;
+  type: 'alerting' | 'recording';
+  health: string;
+  lastError?: string;
+  state?: string;
+  alerts?: Array<{ labels: Record<string, string>; state: string }>;
+}
+
+/** Runs an instant query; returns the result vector. */
+async function query(prometheus: string, expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const body = await request(`${prometheus}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  return body.data.result;
+}
+
+async function checkPrometheus(url: string, report: Report): Promise<void> {
+  report.section(`Prometheus ${displayUrl(url)}`);
+  try {
+    await request(`${url}/-/ready`, { text: true });
+  } catch (err) {
+    report.problem(`not ready: ${(err as Error).message}`);
+    return;
+  }
+
+  const targets: PromTarget[] = (await request(`${url}/api/v1/targets?state=active`)).data.activeTargets;
+  const down = targets.filter((t) => t.health !== 'up');
+  if (targets.length === 0) report.problem('no scrape targets discovered (check targets/*.yml)');
+  else if (down.length === 0) report.ok(`targets: all ${targets.length} up (${[...new Set(targets.map((t) => t.labels.job))].sort().join(', ')})`);
+  for (const t of down) {
+    report.problem(`target ${t.labels.job}/${t.labels.instance} (${t.scrapeUrl}) is ${t.health}: ${t.lastError || 'not scraped yet'}`);
+  }
+
+  const groups: Array<{ name: string; file: string; rules: PromRule[] }> = (await request(`${url}/api/v1/rules`)).data.groups;
+  const rules = groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
+  const broken = rules.filter((r) => r.health === 'err');
+  if (rules.length === 0) report.problem('no rules loaded (check rule_files and rules/*.yml)');
+  else if (broken.length === 0) {
+    report.ok(`rules: ${groups.length} groups, ${rules.filter((r) => r.type === 'alerting').length} alerts and ${rules.filter((r) => r.type === 'recording').length} recording rules loaded, none failing`);
+  }
+  for (const r of broken) report.problem(`rule ${r.name} (group ${r.group}) fails to evaluate: ${r.lastError}`);
+  // Failures that have stopped by now still mean alerts may have been missed; a group already
+  // named above is not named twice. The metric's rule_group is `<file>;<group>`.
+  const brokenGroups = new Set(broken.map((r) => r.group));
+  for (const s of await query(url, `sum by (rule_group) (increase(prometheus_rule_evaluation_failures_total[${RECENT}])) > 0`)) {
+    const group = (s.metric.rule_group ?? '').split(';').pop() ?? '';
+    if (!brokenGroups.has(group)) report.problem(`rule group ${group} had ${Number(s.value[1]).toFixed(0)} evaluation failures in the last ${RECENT}`);
+  }
+
+  const ams = (await request(`${url}/api/v1/alertmanagers`)).data.activeAlertmanagers as Array<{ url: string }>;
+  if (ams.length === 0) report.problem('no Alertmanager discovered: alerts go nowhere (check alerting: and targets/alertmanager.yml)');
+  else report.ok(`sends alerts to ${ams.map((a) => a.url).join(', ')}`);
+  for (const s of await query(url, `sum by (alertmanager) (increase(prometheus_notifications_errors_total[${RECENT}])) > 0`)) {
+    report.problem(`${Number(s.value[1]).toFixed(0)} errors sending alerts to ${s.metric.alertmanager} in the last ${RECENT}`);
+  }
+
+  const firing = rules.flatMap((r) => (r.alerts ?? []).filter((a) => a.state === 'firing' && a.labels.alertname !== 'Watchdog'));
+  report.info(firing.length ? `firing: ${firing.map((a) => `${a.labels.alertname} (${a.labels.severity ?? '?'}${a.labels.instance ? `, ${a.labels.instance}` : ''})`).join(', ')}` : 'no alert firing (Watchdog aside)');
+}
+
+/** `name{integration="x"} value` samples of one metric from a text exposition. */
+function samples(exposition: string, metric: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of exposition.matchAll(new RegExp(`^${metric}\\{[^}]*integration="([^"]+)"[^}]*\\} ([0-9.e+]+)$`, 'gm'))) {
+    out.set(m[1] as string, (out.get(m[1] as string) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+async function checkAlertmanager(url: string, prometheus: string, report: Report): Promise<void> {
+  report.section(`Alertmanager ${displayUrl(url)}`);
+  let status: { config: { original: string }; cluster: { status: string }; uptime: string; versionInfo?: { version: string } };
+  try {
+    status = await request(`${url}/api/v2/status`);
+  } catch (err) {
+    report.problem(`unreachable: ${(err as Error).message}`);
+    return;
+  }
+  const receivers = receiversOf(status);
+  report.ok(`config loaded (version ${status.versionInfo?.version ?? '?'}, up since ${status.uptime}, cluster ${status.cluster.status})`);
+  report.info(`receivers: ${receivers.map((r) => `${r.name} (${r.integrations.join(', ') || 'no integration: drops alerts'})`).join('; ')}`);
+
+  const silences = ((await request(`${url}/api/v2/silences`)) as Array<{ id: string; status: { state: string }; matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual?: boolean }>; endsAt: string; createdBy: string; comment: string }>).filter(
+    (s) => s.status.state === 'active',
+  );
+  if (silences.length === 0) report.ok('no active silences');
+  for (const s of silences) {
+    const matchers = s.matchers.map((m) => `${m.name}${m.isEqual === false ? '!' : ''}${m.isRegex ? '=~' : '='}"${m.value}"`).join(',');
+    report.info(`silence ${s.id} {${matchers}} until ${s.endsAt} by ${s.createdBy}: ${s.comment}`);
+  }
+
+  const alerts = (await request(`${url}/api/v2/alerts`)) as Array<{ labels: Record<string, string>; status: { state: string; inhibitedBy: string[]; silencedBy: string[] } }>;
+  const inhibited = alerts.filter((a) => a.status.inhibitedBy.length > 0);
+  const silenced = alerts.filter((a) => a.status.silencedBy.length > 0);
+  report.info(`${alerts.length} alerts received; ${inhibited.length} inhibited${inhibited.length ? ` (${inhibited.map((a) => a.labels.alertname).join(', ')})` : ''}; ${silenced.length} silenced${silenced.length ? ` (${silenced.map((a) => a.labels.alertname).join(', ')})` : ''}`);
+
+  // Totals since Alertmanager started, for the integrations in use; a problem only if recent.
+  const exposition: string = await request(`${url}/metrics`, { text: true });
+  const sent = samples(exposition, 'alertmanager_notifications_total');
+  const failed = samples(exposition, 'alertmanager_notifications_failed_total');
+  const inUse = new Set(receivers.flatMap((r) => r.integrations));
+  const lines = [...sent.keys()].filter((i) => inUse.has(i) || (failed.get(i) ?? 0) > 0).map((i) => `${i} ${sent.get(i) ?? 0} sent, ${failed.get(i) ?? 0} failed`);
+  report.info(`notifications since start: ${lines.length ? lines.join('; ') : 'none'}`);
+  try {
+    const recent = await query(prometheus, `sum by (integration) (increase(alertmanager_notifications_failed_total[${RECENT}])) > 0`);
+    if (recent.length === 0) report.ok(`no failed notifications in the last ${RECENT}`);
+    for (const s of recent) report.problem(`${s.metric.integration}: ${Number(s.value[1]).toFixed(0)} notifications failed in the last ${RECENT} (after retries; see Alertmanager's log)`);
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    const total = [...failed.values()].reduce((a, b) => a + b, 0);
+    if (total > 0) report.problem(`${total} notifications failed since Alertmanager started (Prometheus unavailable for the recent count)`);
+  }
+}
+
+async function checkGrafana(url: string | undefined, report: Report): Promise<void> {
+  if (!url) {
+    report.section('Grafana: GRAFANA_URL not set, skipped (Grafana runs in docker-compose only)');
+    return;
+  }
+  report.section(`Grafana ${displayUrl(url)}`);
+  try {
+    const health = await request(`${url}/api/health`);
+    report.ok(`up (database ${health.database}, version ${health.version ?? '?'})`);
+    const sources = (await request(`${url}/api/datasources`)) as Array<{ uid: string; name: string; type: string }>;
+    if (sources.length === 0) report.problem('no datasource configured (check provisioning/datasources)');
+    for (const s of sources) {
+      try {
+        const result = await request(`${url}/api/datasources/uid/${encodeURIComponent(s.uid)}/health`);
+        if (result.status === 'OK') report.ok(`datasource ${s.name} (${s.type}): ${result.message ?? 'OK'}`);
+        else report.problem(`datasource ${s.name} (${s.type}): ${result.message ?? result.status}`);
+      } catch (err) {
+        report.problem(`datasource ${s.name} (${s.type}): ${(err as Error).message}`);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    report.problem(`${err.message}${/ 401/.test(err.message) ? ' (put credentials in GRAFANA_URL: http://user:password@host:3000)' : ''}`);
+  }
+}
+
+/** Runs `doctor` against `env`; returns the exit code. */
+export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+  try {
+    const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    if (values.help) {
+      output.out(USAGE);
+      return 0;
+    }
+  } catch (err) {
+    output.err(`doctor: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  let urls: Endpoints;
+  try {
+    urls = endpoints(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    output.err(`doctor: ${err.message}`);
+    return 1;
+  }
+  const report = new Report(output);
+  for (const check of [() => checkPrometheus(urls.prometheus, report), () => checkAlertmanager(urls.alertmanager, urls.prometheus, report), () => checkGrafana(urls.grafana, report)]) {
+    try {
+      await check();
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      report.problem(err.message);
+    }
+  }
+  output.out(report.problems === 0 ? 'Healthy.' : `${report.problems} problem${report.problems === 1 ? '' : 's'} found.`);
+  return report.problems === 0 ? 0 : 1;
+}
+
+/** Entry point for the CLI dispatcher. */
+export async function run(args: string[]): Promise<number> {
+  return doctorCommand(args, process.env, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
+}

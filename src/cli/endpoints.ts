@@ -1,0 +1,113 @@
+/**
+ * Where the operator commands (`doctor`, `test-alert`) find the monitoring services, and the one
+ * HTTP helper they share. PROMETHEUS_URL / ALERTMANAGER_URL point them at any stack (compose
+ * included, with its /prometheus and /alertmanager prefixes); by default the local ports.
+ */
+import { parse } from 'yaml';
+import { stackSchema, parseEnv } from '../config.ts';
+
+/** Base URLs without a trailing slash. */
+export interface Endpoints {
+  prometheus: string;
+  alertmanager: string;
+  grafana?: string;
+}
+
+const trim = (url: string) => url.replace(/\/+$/, '');
+
+/** The endpoints for `env` (throws ConfigError naming a bad variable). */
+export function endpoints(env: NodeJS.ProcessEnv): Endpoints {
+  const config = parseEnv(stackSchema, env);
+  return {
+    prometheus: trim(config.PROMETHEUS_URL ?? `http://127.0.0.1:${config.PROMETHEUS_PORT}`),
+    alertmanager: trim(config.ALERTMANAGER_URL ?? `http://127.0.0.1:${config.ALERTMANAGER_PORT}`),
+    ...(config.GRAFANA_URL ? { grafana: trim(config.GRAFANA_URL) } : {}),
+  };
+}
+
+/** A request that failed; the message names the URL (without credentials) and the reason. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+}
+
+/** The URL without user:password, for messages. */
+export function displayUrl(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
+}
+
+/**
+ * Fetches `url` and returns the body (parsed as JSON unless `text`). Credentials in the URL
+ * (`http://user:pass@host`) become a Basic Authorization header; fetch refuses them in the URL.
+ */
+export async function request(url: string, options: { method?: string; body?: unknown; text?: boolean } = {}): Promise<any> {
+  const u = new URL(url);
+  const headers: Record<string, string> = {};
+  if (u.username || u.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    u.username = '';
+    u.password = '';
+  }
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(u, {
+      method: options.method ?? 'GET',
+      headers,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new HttpError(`${u} unreachable: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+  }
+  const body = await res.text();
+  if (!res.ok) throw new HttpError(`${u} answered ${res.status}: ${body.slice(0, 200).trim()}`);
+  if (options.text) return body;
+  if (body === '') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new HttpError(`${u} did not answer JSON`);
+  }
+}
+
+/** A receiver of Alertmanager's loaded config with the integrations it sends through. */
+export interface ReceiverInfo {
+  name: string;
+  integrations: string[];
+}
+
+/** Receivers of the config Alertmanager runs (its /api/v2/status, secrets masked by Alertmanager). */
+export function receiversOf(status: { config: { original: string } }): ReceiverInfo[] {
+  const doc = parse(status.config.original) as { receivers?: Array<Record<string, unknown>> };
+  return (doc.receivers ?? []).map((r) => ({
+    name: String(r.name),
+    integrations: Object.keys(r)
+      .filter((k) => k.endsWith('_configs') && Array.isArray(r[k]) && (r[k] as unknown[]).length > 0)
+      .map((k) => k.replace(/_configs$/, '')),
+  }));
+}
+
+interface RouteTimings {
+  matchers?: string[];
+  group_wait?: string;
+  group_interval?: string;
+  routes?: RouteTimings[];
+}
+
+/**
+ * group_wait and group_interval (as written, e.g. `10s`) of the top-level route matching
+ * `severity="<severity>"` in an Alertmanager config, falling back to the root route's, then to
+ * Alertmanager's defaults (30s, 5m).
+ */
+export function severityTimings(configYaml: string, severity: string): { groupWait: string; groupInterval: string } {
+  const doc = parse(configYaml, { intAsBigInt: true }) as { route: RouteTimings };
+  const route = doc.route.routes?.find((r) => r.matchers?.includes(`severity="${severity}"`));
+  return {
+    groupWait: route?.group_wait ?? doc.route.group_wait ?? '30s',
+    groupInterval: route?.group_interval ?? doc.route.group_interval ?? '5m',
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * `test-alert [--severity critical|warning|info]`: posts one alert to Alertmanager's
+ * `/api/v2/alerts` (the seed's `/api/v1/alerts` example is gone from current Alertmanager) and
+ * reports whether it was accepted and which receivers, with which integrations, it routes to —
+ * asked of the real `amtool` against the config the running Alertmanager has loaded.
+ * The alert resolves by itself after {@link LIFETIME_MINUTES} minutes.
+ *
+ * Exit codes: 0 accepted and routed to a receiver that sends somewhere; 1 otherwise; 2 bad usage.
+ */
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config.ts';
+import { requireBinary } from '../stack/packages.ts';
+import { displayUrl, endpoints, HttpError, receiversOf, request, severityTimings } from './endpoints.ts';
+import type { Output } from './render-config.ts';
+
+const SEVERITIES = ['critical', 'warning', 'info'] as const;
+const LIFETIME_MINUTES = 5;
+
+const USAGE = `Usage: test-alert [--severity critical|warning|info]
+  Posts the alert SamokoderTestAlert (default severity: critical, which goes to every channel)
+  to ALERTMANAGER_URL (default http://127.0.0.1:$ALERTMANAGER_PORT) and shows where it routes.
+  It resolves by itself after ${LIFETIME_MINUTES} minutes.`;
+
+/** The labels of the test alert for `severity`. */
+export function testAlertLabels(severity: string): Record<string, string> {
+  return { alertname: 'SamokoderTestAlert', severity, component: 'monitoring', instance: 'test-alert' };
+}
+
+/** The receivers Alertmanager at `url` routes `labels` to, in order (`amtool config routes test`). */
+export function routeReceivers(url: string, labels: Record<string, string>): string[] {
+  const result = spawnSync(
+    requireBinary('amtool'),
+    ['config', 'routes', 'test', `--alertmanager.url=${url}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+  if (result.status !== 0) throw new HttpError(`amtool config routes test failed: ${(result.stderr || result.error?.message || '').trim()}`);
+  return result.stdout.trim().split(',').filter(Boolean);
+}
+
+/** Runs `test-alert`; returns the exit code. */
+export async function testAlertCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+  let severity: string;
+  try {
+    const { values } = parseArgs({ args: argv, options: { severity: { type: 'string', default: 'critical' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    if (values.help) {
+      output.out(USAGE);
+      return 0;
+    }
+    severity = values.severity as string;
+    if (!(SEVERITIES as readonly string[]).includes(severity)) throw new Error(`--severity must be one of ${SEVERITIES.join(', ')}`);
+  } catch (err) {
+    output.err(`test-alert: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  let url: string;
+  try {
+    url = endpoints(env).alertmanager;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    output.err(`test-alert: ${err.message}`);
+    return 1;
+  }
+
+  const labels = testAlertLabels(severity);
+  const now = new Date();
+  try {
+    await request(`${url}/api/v2/alerts`, {
+      method: 'POST',
+      body: [
+        {
+          labels,
+          annotations: {
+            summary: `Test alert (${severity}) from samokoder test-alert`,
+            description: `Posted at ${now.toISOString()} to check the alert path; it resolves by itself in ${LIFETIME_MINUTES} minutes.`,
+          },
+          startsAt: now.toISOString(),
+          endsAt: new Date(now.getTime() + LIFETIME_MINUTES * 60_000).toISOString(),
+        },
+      ],
+    });
+    output.out(`✔ Alertmanager ${displayUrl(url)} accepted SamokoderTestAlert (severity ${severity}).`);
+
+    const status = await request(`${url}/api/v2/status`);
+    const receivers = receiversOf(status);
+    const routed = routeReceivers(url, labels);
+    const described = routed.map((name) => {
+      const integrations = receivers.find((r) => r.name === name)?.integrations ?? [];
+      return { name, integrations };
+    });
+    const delivering = described.filter((r) => r.integrations.length > 0);
+    output.out(`Routes to: ${described.map((r) => `${r.name} (${r.integrations.join(', ') || 'no integration'})`).join(', ')}`);
+    if (described.some((r) => r.name === 'webhook')) output.out('  webhook: with no channel configured, `npm start` prints alerts in its terminal.');
+    if (delivering.length === 0) {
+      output.err('✖ no receiver of this route sends anywhere: configure Telegram or email in .env');
+      return 1;
+    }
+    output.out(`Expect the notification in about ${severityTimings(status.config.original, severity).groupWait} (the route's group_wait).`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    output.err(`✖ ${err.message}`);
+    return 1;
+  }
+}
+
+/** Entry point for the CLI dispatcher. */
+export async function run(args: string[]): Promise<number> {
+  return testAlertCommand(args, process.env, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
+}
