@@ -7,7 +7,8 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse, stringify } from 'yaml';
+import { parse, parseDocument, stringify } from 'yaml';
+import { withRemoteWrite } from './remote-write.ts';
 
 /** `monitoring/prometheus/` of this checkout. */
 export const PROMETHEUS_DIR = fileURLToPath(new URL('../../monitoring/prometheus/', import.meta.url));
@@ -36,24 +37,28 @@ export interface Intervals {
 
 /**
  * Writes the runtime directory `dir`: prometheus.yml (a symlink to the repository's file, or a
- * copy with other global intervals when `intervals` is given, for tests), rules/ (always a symlink:
- * the real rules), and targets/<job>.yml for every job of the config (`[]` for jobs without a
- * local target, such as cadvisor). Returns the config file path.
+ * rendered copy with other global `intervals` (tests) and/or `remote_write` to `remoteWriteUrl`
+ * (REMOTE_WRITE_URL, src/stack/remote-write.ts)), rules/ (always a symlink: the real rules), and
+ * targets/<job>.yml for every job of the config (`[]` for jobs without a local target, such as
+ * cadvisor). Returns the config file path.
  */
-export function writePrometheusRuntime(dir: string, targets: ScrapeTarget[], intervals?: Intervals): string {
+export function writePrometheusRuntime(dir: string, targets: ScrapeTarget[], intervals?: Intervals, remoteWriteUrl?: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'targets'), { recursive: true });
   const configFile = join(dir, 'prometheus.yml');
+  const committed = readFileSync(PROMETHEUS_CONFIG, 'utf8');
+  let text = committed;
   if (intervals) {
-    const doc = parse(readFileSync(PROMETHEUS_CONFIG, 'utf8'));
-    doc.global.scrape_interval = intervals.scrape;
-    doc.global.evaluation_interval = intervals.evaluation;
+    const doc = parseDocument(text);
+    doc.setIn(['global', 'scrape_interval'], intervals.scrape);
+    doc.setIn(['global', 'evaluation_interval'], intervals.evaluation);
     // A timeout longer than the interval is rejected by Prometheus.
-    if (parseDuration(doc.global.scrape_timeout) > parseDuration(intervals.scrape)) doc.global.scrape_timeout = intervals.scrape;
-    writeFileSync(configFile, `# Test copy of ${PROMETHEUS_CONFIG} with shorter intervals.\n${stringify(doc)}`);
-  } else {
-    symlinkSync(PROMETHEUS_CONFIG, configFile);
+    if (parseDuration(String(doc.getIn(['global', 'scrape_timeout']))) > parseDuration(intervals.scrape)) doc.setIn(['global', 'scrape_timeout'], intervals.scrape);
+    text = `# Test copy of ${PROMETHEUS_CONFIG} with shorter intervals.\n${doc.toString()}`;
   }
+  text = withRemoteWrite(text, remoteWriteUrl);
+  if (text === committed) symlinkSync(PROMETHEUS_CONFIG, configFile);
+  else writeFileSync(configFile, text);
   symlinkSync(RULES_DIR, join(dir, 'rules'));
   for (const job of configuredJobs()) {
     const entries = targets

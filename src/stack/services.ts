@@ -251,7 +251,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     compose: { service: 'prometheus', port: 9090 },
     enabled: () => true,
     start(ctx) {
-      const configFile = writePrometheusRuntime(join(ctx.dataDir, 'prometheus-runtime'), scrapeTargets(ctx), ctx.prometheusIntervals);
+      const configFile = writePrometheusRuntime(join(ctx.dataDir, 'prometheus-runtime'), scrapeTargets(ctx), ctx.prometheusIntervals, ctx.stack.REMOTE_WRITE_URL);
       return startProcess({
         name: 'prometheus',
         command: requireBinary('prometheus'),

@@ -2,14 +2,15 @@
 // prometheus.yml, a taken port is refused before anything starts, secrets are redacted from child
 // output, the alert printer prints what Alertmanager's webhook sends, durations parse.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parse } from 'yaml';
 import { formatAlert, startAlertPrinter } from '../../src/stack/alert-printer.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { startProcess } from '../../src/stack/process.ts';
-import { configuredJobs, parseDuration } from '../../src/stack/prometheus.ts';
+import { configuredJobs, parseDuration, PROMETHEUS_CONFIG, RULES_DIR, writePrometheusRuntime } from '../../src/stack/prometheus.ts';
 import { SERVICES } from '../../src/stack/services.ts';
 import { startStack, StackError } from '../../src/stack/stack.ts';
 import { tempDir } from '../support/services.ts';
@@ -116,4 +117,28 @@ test('Prometheus durations parse to milliseconds; anything else is refused', () 
   assert.equal(parseDuration('7d'), 7 * 86_400_000);
   assert.throws(() => parseDuration('1 m'), /not a Prometheus duration/);
   assert.throws(() => parseDuration('10'), /not a Prometheus duration/);
+});
+
+test('the Prometheus runtime dir links the real config and rules, and has a targets file per job', () => {
+  const dir = tempDir('runtime');
+  try {
+    const targets = [{ job: 'samokoder-api', address: '127.0.0.1:8000', instance: 'api', metricsPath: '/metrics' }];
+    const plain = writePrometheusRuntime(join(dir.path, 'a'), targets);
+    assert.equal(readlinkSync(plain), PROMETHEUS_CONFIG);
+    assert.equal(readlinkSync(join(dir.path, 'a', 'rules')), RULES_DIR);
+    const targetsOf = (job: string) => parse(readFileSync(join(dir.path, 'a', 'targets', `${job}.yml`), 'utf8'));
+    assert.deepEqual(targetsOf('samokoder-api'), [{ targets: ['127.0.0.1:8000'], labels: { instance: 'api' } }]);
+    assert.deepEqual(targetsOf('cadvisor'), []);
+
+    const copy = writePrometheusRuntime(join(dir.path, 'b'), targets, { scrape: '2s', evaluation: '3s' }, 'http://127.0.0.1:8428/api/v1/write');
+    assert.equal(lstatSync(copy).isSymbolicLink(), false);
+    const text = readFileSync(copy, 'utf8');
+    assert.match(text, /scrape_interval: 2s/);
+    assert.match(text, /evaluation_interval: 3s/);
+    assert.match(text, /scrape_timeout: 2s/, 'the timeout is capped at the interval');
+    assert.match(text, /remote_write:\n\s+- url: http:\/\/127\.0\.0\.1:8428\/api\/v1\/write/);
+    assert.equal(readlinkSync(join(dir.path, 'b', 'rules')), RULES_DIR, 'the rules stay the real ones');
+  } finally {
+    dir.remove();
+  }
 });
