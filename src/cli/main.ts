@@ -6,6 +6,7 @@ import 'dotenv/config';
 import { ConfigError } from '../config.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> }> = {
+  capacity: { summary: 'capacity [--retention 30d] — disk/memory Prometheus needs; when remote storage or federation is due', load: () => import('./capacity.ts') },
   doctor: { summary: 'check Prometheus targets/rules, Alertmanager config/silences/failed notifications, Grafana (exit 0 = healthy)', load: () => import('./doctor.ts') },
   htpasswd: { summary: 'htpasswd USER — add/change a basic-auth user for /prometheus/ and /alertmanager/ (password on stdin)', load: () => import('./htpasswd.ts') },
   'render-config': { summary: 'render Alertmanager config from .env (mode 0600)', load: () => import('./render-config.ts') },
