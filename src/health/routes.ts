@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.ts';
 import { hasBearer } from '../auth/bearer.ts';
 import { AppError } from '../errors.ts';
+import { renderMetrics } from '../metrics/exposition.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -40,7 +41,8 @@ export function healthRoutes(deps: { db: Pick<Database, 'query'>; redis: Redis; 
       if (metricsToken && !hasBearer(request, metricsToken)) {
         throw new AppError(401, 'unauthorized', 'A valid Bearer token is required for /metrics.', { 'WWW-Authenticate': 'Bearer' });
       }
-      return reply.type(registry.contentType).send(await registry.metrics());
+      // Time-sliced: a large registry never holds the event loop for long (src/metrics/exposition.ts).
+      return reply.type(registry.contentType).send(await renderMetrics(registry));
     });
   };
 }

@@ -24,6 +24,7 @@ import {
   type RateLimitType,
   type UserTier,
 } from './catalogue.ts';
+import { CellCounter, CellGauge, CellHistogram } from './cells.ts';
 import { collectProcessMetrics } from './process.ts';
 import { systemCollectors } from './system.ts';
 
@@ -82,10 +83,12 @@ export function createMetrics(options: MetricsOptions) {
       if (pool) this.set(read(pool));
     };
 
+  // The request path's metrics are pre-bound cells (src/metrics/cells.ts), not prom-client objects.
+  const { httpRequestsTotal: total, httpRequestDuration: duration, httpRequestsInProgress: inProgress } = catalogue;
   const http = {
-    requests: counter('httpRequestsTotal', registry),
-    duration: histogram('httpRequestDuration', registry),
-    inProgress: gauge('httpRequestsInProgress', registry),
+    requests: new CellCounter(total.name, total.help, total.labelNames, registry),
+    duration: new CellHistogram(duration.name, duration.help, duration.labelNames, duration.buckets, registry),
+    inProgress: new CellGauge(inProgress.name, inProgress.help, inProgress.labelNames, registry),
   };
   const projectsCreated = counter('projectsCreated', registry);
   const generationDuration = histogram('projectsGenerationDuration', registry);
