@@ -21,6 +21,8 @@ export const DEFAULT_BYTES_PER_SAMPLE = 2;
  * doubled because Go's garbage collector lets the heap grow to twice the live data (GOGC=100).
  */
 export const MEMORY_PER_SERIES_BYTES = 6 * 1024;
+/** What Prometheus 2.42 takes with almost no series (measured idle here: about 42 MiB RSS). */
+export const BASE_MEMORY_BYTES = 50 * 1024 ** 2;
 /** Above this retention, keep old data in remote storage (the seed: more than 90 days). */
 export const LOCAL_RETENTION_LIMIT_SECONDS = 90 * 86_400;
 /** Above this much disk, one local volume is hard to back up, move and restore: remote storage. */
@@ -63,7 +65,7 @@ export function estimateCapacity(inputs: CapacityInputs, retentionSeconds: numbe
   const federation: string[] = [];
   if (inputs.series > SERIES_LIMIT) federation.push(`more than ${SERIES_LIMIT.toLocaleString('en')} active series`);
   if (inputs.samplesPerSecond > SAMPLES_PER_SECOND_LIMIT) federation.push(`more than ${SAMPLES_PER_SECOND_LIMIT.toLocaleString('en')} samples/s`);
-  return { retentionSeconds, diskBytes, memoryBytes: inputs.series * MEMORY_PER_SERIES_BYTES, remoteStorage, federation };
+  return { retentionSeconds, diskBytes, memoryBytes: BASE_MEMORY_BYTES + inputs.series * MEMORY_PER_SERIES_BYTES, remoteStorage, federation };
 }
 
 /** `bytes` in B, KiB, MiB, GiB or TiB with one decimal. */
@@ -134,7 +136,7 @@ export function formatReport(inputs: CapacityInputs, estimate: CapacityEstimate,
     '',
     `Disk for ${retention} (${days} days): ${formatBytes(estimate.diskBytes)}`,
     `  = ${inputs.samplesPerSecond.toFixed(1)} samples/s × ${inputs.bytesPerSample.toFixed(2)} B × ${estimate.retentionSeconds} s; keep ~20% more free for the WAL and compaction`,
-    `Memory:            ${formatBytes(estimate.memoryBytes)} (${Math.round(inputs.series).toLocaleString('en')} series × ${MEMORY_PER_SERIES_BYTES / 1024} KiB)${inputs.residentMemoryBytes !== undefined ? `; now using ${formatBytes(inputs.residentMemoryBytes)}` : ''}`,
+    `Memory:            ${formatBytes(estimate.memoryBytes)} (${formatBytes(BASE_MEMORY_BYTES)} + ${Math.round(inputs.series).toLocaleString('en')} series × ${MEMORY_PER_SERIES_BYTES / 1024} KiB)${inputs.residentMemoryBytes !== undefined ? `; now using ${formatBytes(inputs.residentMemoryBytes)}` : ''}`,
     '',
     estimate.remoteStorage.length
       ? `Remote storage:    advised (${estimate.remoteStorage.join('; ')}): set REMOTE_WRITE_URL (docs/scaling.md)`

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { capacityCommand, DEFAULT_BYTES_PER_SAMPLE, estimateCapacity, formatBytes, MEMORY_PER_SERIES_BYTES, type CapacityEstimate, type CapacityInputs } from '../../src/cli/capacity.ts';
+import { BASE_MEMORY_BYTES, capacityCommand, DEFAULT_BYTES_PER_SAMPLE, estimateCapacity, formatBytes, MEMORY_PER_SERIES_BYTES, type CapacityEstimate, type CapacityInputs } from '../../src/cli/capacity.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { writePrometheusRuntime } from '../../src/stack/prometheus.ts';
 import { tempDir } from '../support/services.ts';
@@ -18,7 +18,7 @@ test("disk is the seed's formula: 1000 samples/s × 2 B × 30 days ≈ 5 GB", ()
   const estimate = estimateCapacity(inputs(), 30 * DAY);
   assert.equal(estimate.diskBytes, 1000 * 2 * 30 * DAY);
   assert.equal(formatBytes(estimate.diskBytes), '4.8 GiB'); // 5.18e9 bytes
-  assert.equal(estimate.memoryBytes, 10_000 * MEMORY_PER_SERIES_BYTES);
+  assert.equal(estimate.memoryBytes, BASE_MEMORY_BYTES + 10_000 * MEMORY_PER_SERIES_BYTES);
   assert.deepEqual([estimate.remoteStorage, estimate.federation], [[], []]);
 });
 
@@ -71,7 +71,7 @@ test('against a live Prometheus: its own series and ingestion rate, the default 
   assert.equal(report.inputs.bytesPerSample, DEFAULT_BYTES_PER_SAMPLE);
   assert.equal(report.estimate.retentionSeconds, 30 * DAY);
   assert.equal(report.estimate.diskBytes, report.inputs.samplesPerSecond * DEFAULT_BYTES_PER_SAMPLE * 30 * DAY);
-  assert.equal(report.estimate.memoryBytes, report.inputs.series * MEMORY_PER_SERIES_BYTES);
+  assert.equal(report.estimate.memoryBytes, BASE_MEMORY_BYTES + report.inputs.series * MEMORY_PER_SERIES_BYTES);
   assert.ok((report.inputs.residentMemoryBytes ?? 0) > 0);
 });
 
@@ -80,7 +80,7 @@ test('the text report names disk, memory and the advice; retention defaults to P
   assert.equal(await capacityCommand([], { PROMETHEUS_URL: prometheus.url, PROMETHEUS_RETENTION: '120d' }, output), 0);
   const text = out.join('\n');
   assert.match(text, /^Disk for 120d \(120 days\): [0-9.]+ (KiB|MiB|GiB)$/m);
-  assert.match(text, /^Memory: +[0-9.]+ (KiB|MiB|GiB) \([0-9,]+ series × 6 KiB\); now using /m);
+  assert.match(text, /^Memory: +[0-9.]+ (MiB|GiB) \(50\.0 MiB \+ [0-9,]+ series × 6 KiB\); now using [0-9.]+ MiB$/m);
   assert.match(text, /^Remote storage: +advised \(retention above 90 days\): set REMOTE_WRITE_URL/m);
   assert.match(text, /^Federation: +not needed for size/m);
 });
