@@ -6,8 +6,9 @@
  * throws: never a half-started stack. A child that dies later is reported through `onCrash`.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderAlertmanagerConfig, TEMPLATES_DIR, writeAlertmanagerConfig, type Channels } from '../alerting/render.ts';
 import { alertingSchema, apiSchema, parseEnv, stackSchema } from '../config.ts';
@@ -90,6 +91,31 @@ function resolvePorts(env: NodeJS.ProcessEnv): { ports: Record<ServiceName, numb
   return { ports, printerPath: webhook.pathname, printerLocal: webhook.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(webhook.hostname) };
 }
 
+/**
+ * PostgreSQL runs as the `postgres` user when we are root, so every directory above DATA_DIR must
+ * let others through (x bit); /root (0700) does not. Throws naming the directory.
+ */
+function checkTraversable(dataDir: string): void {
+  let pgUid: number;
+  try {
+    pgUid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  } catch {
+    return; // no postgres user: startPostgres reports that
+  }
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    if (existsSync(dir)) {
+      const { mode, uid } = statSync(dir);
+      if (!(mode & 0o001) && !(uid === pgUid && mode & 0o100)) {
+        throw new StackError(
+          `PostgreSQL runs as user postgres and cannot reach DATA_DIR (${dataDir}): ${dir} is not traversable by others (mode ${(mode & 0o777).toString(8)}). ` +
+            `Set DATA_DIR to a directory outside it (e.g. /var/lib/samokoder), or run: chmod o+x ${dir}`,
+        );
+      }
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
 /** Throws naming the first port that is taken or used twice. */
 async function checkPorts(services: ServiceDefinition[], ports: Record<ServiceName, number>): Promise<void> {
   const seen = new Map<number, ServiceDefinition>();
@@ -139,6 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
   for (const s of services) if (s.binary !== 'node' && s.binary !== 'in-process') requireBinary(s.binary);
   await checkPorts(services, ports);
+  if (process.getuid?.() === 0 && services.some((s) => s.name === 'postgres')) checkTraversable(dataDir);
 
   mkdirSync(logDir, { recursive: true });
   // PostgreSQL runs as the postgres user when we are root: it must be able to traverse DATA_DIR.

@@ -1,0 +1,105 @@
+// `npm start`'s entry (src/stack/main.ts) as a user runs it, as a child process: a bad variable is
+// one line and exit 1 before anything starts; a good start prints the URL table and the alert
+// channels; a child that dies is reported; SIGTERM stops everything (every port free again).
+// It runs from a temp dir so that a developer's .env never leaks into the test.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { freePort, isPortFree } from '../../src/stack/ports.ts';
+import { tempDir } from '../support/services.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/stack/main.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+const dir = tempDir('npm-start');
+const children: ChildProcess[] = [];
+
+after(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  dir.remove();
+});
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | string>;
+  /** Resolves once `pattern` appears in stdout or stderr; rejects after `timeoutMs` or on exit. */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+}
+
+function start(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN], { cwd: dir.path, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async waitFor(pattern, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let done = false;
+      void exited.then(() => (done = true));
+      while (Date.now() < deadline) {
+        const match = (out + err).match(pattern);
+        if (match) return match;
+        if (done) throw new Error(`exited before ${pattern}:\n${out}\n${err}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`);
+    },
+  };
+}
+
+test('a bad variable: one line naming it, exit 1, nothing started', async () => {
+  const data = join(dir.path, 'bad');
+  const run = start({ DATA_DIR: data, PROMETHEUS_PORT: 'ninety' });
+  assert.equal(await run.exited, 1);
+  assert.equal(run.stderr(), 'Invalid configuration: PROMETHEUS_PORT must be a TCP port number (1-65535)\n');
+  assert.equal(existsSync(data), false);
+});
+
+test('as root, a DATA_DIR that PostgreSQL (user postgres) cannot reach is named before anything starts', { skip: process.getuid?.() !== 0 && 'only root switches to the postgres user' }, async () => {
+  // dir.path is a fresh mkdtemp directory: mode 0700.
+  const run = start({ DATA_DIR: join(dir.path, 'data'), POSTGRES_PORT: String(await freePort()) });
+  assert.equal(await run.exited, 1);
+  assert.match(run.stderr(), new RegExp(`cannot reach DATA_DIR .*: ${dir.path} is not traversable by others \\(mode 700\\).*chmod o\\+x ${dir.path}`));
+  assert.equal(existsSync(join(dir.path, 'data', 'postgres')), false);
+});
+
+test('npm start: URL table and channels, a dead child reported, SIGTERM stops every service', async () => {
+  chmodSync(dir.path, 0o711); // as the message above says
+  const names = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
+  const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())])));
+  const printerPort = await freePort();
+  const run = start({ DATA_DIR: join(dir.path, 'data'), ...ports, ALERT_WEBHOOK_URL: `http://127.0.0.1:${printerPort}/alerts` });
+  const [, pid] = (await run.waitFor(/Try it: kill (\d+) \(the API\)/, 120_000)) as RegExpMatchArray;
+
+  const out = run.stdout();
+  assert.match(out, new RegExp(`API Metrics +http://127\\.0\\.0\\.1:${ports.API_PORT}/metrics`));
+  assert.match(out, new RegExp(`Prometheus +http://127\\.0\\.0\\.1:${ports.PROMETHEUS_PORT}\\n`));
+  assert.match(out, new RegExp(`AlertManager +http://127\\.0\\.0\\.1:${ports.ALERTMANAGER_PORT}\\n`));
+  assert.match(out, /Grafana +docker-compose only/);
+  assert.match(out, /Alert channels: none configured: alerts are printed here/);
+  assert.doesNotMatch(out, /"level"|Samokoder API listening/, 'the API logs go to its log file, not the terminal');
+  assert.equal((await fetch(`http://127.0.0.1:${ports.API_PORT}/metrics`)).status, 200);
+
+  process.kill(Number(pid), 'SIGKILL');
+  await run.waitFor(/ERROR: api exited unexpectedly \(SIGKILL\); the rest keeps running/, 10_000);
+
+  run.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([run.exited, new Promise((r) => (timer = setTimeout(() => r('still running after 40 s'), 40_000)))]);
+  clearTimeout(timer);
+  assert.equal(code, 0, run.stderr());
+  const busy = [];
+  for (const [name, port] of [...Object.entries(ports), ['ALERT_WEBHOOK_URL', String(printerPort)]]) if (!(await isPortFree(Number(port)))) busy.push(name);
+  assert.deepEqual(busy, [], 'every service stopped with the launcher');
+});
