@@ -177,6 +177,14 @@ export function layout(panels: PanelJson[]): PanelJson[] {
   });
 }
 
+/**
+ * A query as Prometheus receives it once Grafana has filled in the variables: `$__rate_interval`
+ * (4 scrape intervals: 1m at the 15 s of prometheus.yml) and `$instance` as "All" (`.*`).
+ */
+export function expandVariables(expr: string, rateInterval = '1m'): string {
+  return expr.replace(/\$__rate_interval/g, rateInterval).replace(/\$instance/g, '.*');
+}
+
 /** Every PromQL expression of a dashboard's panels, with the panel title. */
 export function dashboardQueries(dashboard: { panels: PanelJson[] }): Array<{ panel: string; expr: string }> {
   return dashboard.panels.flatMap((p) => ((p.targets as Array<{ expr: string }> | undefined) ?? []).map((t) => ({ panel: p.title as string, expr: t.expr })));

@@ -187,8 +187,8 @@ function panels(): PanelJson[] {
     }),
     timeseries({
       title: 'Rate Limit Hits',
-      description: 'Requests refused with 429, by limit type (HighRateLimitHits: above 10/s for 5 minutes).',
-      queries: [{ expr: `sum by (limit_type) (rate(${api('samokoder_rate_limit_hits_total')}[${RI}]))`, legend: '{{limit_type}}' }],
+      description: 'Requests refused with 429, by limit type; 0 before the first refusal (HighRateLimitHits: above 10/s for 5 minutes).',
+      queries: [{ expr: `sum by (limit_type) (rate(${api('samokoder_rate_limit_hits_total')}[${RI}])) or vector(0)`, legend: '{{limit_type}}' }],
       unit: 'reqps',
       min: 0,
       steps: red(THRESHOLDS.HighRateLimitHits.value),
@@ -287,7 +287,7 @@ function panels(): PanelJson[] {
     }),
     timeseries({
       title: 'Database Errors',
-      description: 'Database errors per second by type (DatabaseErrors: above 0.1/s, constraint violations excluded).',
+      description: 'Database errors per second by type; 0 before the first error (DatabaseErrors: above 0.1/s, constraint violations excluded).',
       queries: [{ expr: `sum by (error_type) (rate(${api('samokoder_db_errors_total')}[${RI}])) or vector(0)`, legend: '{{error_type}}' }],
       unit: 'ops',
       min: 0,

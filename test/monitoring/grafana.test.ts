@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { dashboardQueries, PROMETHEUS_UID, type PanelJson } from '../../src/dashboards/grafana.ts';
+import { dashboardQueries, expandVariables, PROMETHEUS_UID, type PanelJson } from '../../src/dashboards/grafana.ts';
 import { DASHBOARDS_DIR, generatedDashboards } from '../../src/dashboards/generate.ts';
 import { OVERVIEW_UID, THRESHOLDS } from '../../src/dashboards/overview.ts';
 import { exportedSeriesNames } from '../../src/metrics/catalogue.ts';
@@ -27,11 +27,6 @@ const overview = JSON.parse(readFileSync(join(DASHBOARDS_DIR, 'samokoder-overvie
 };
 const queries = dashboardQueries(overview);
 
-/** A query as Prometheus receives it once Grafana has filled in the variables. */
-function expand(expr: string): string {
-  return expr.replace(/\$__rate_interval/g, '1m').replace(/\$instance/g, '.*');
-}
-
 test('the committed dashboards are exactly what `npm run dashboards` generates', () => {
   const generated = generatedDashboards();
   const committed = readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith('.json'));
@@ -45,7 +40,7 @@ test('every query parses: promtool check rules on them as recording rules', () =
   assert.ok(queries.length >= 30, `only ${queries.length} queries`);
   const dir = tempDir('dashboard-rules');
   try {
-    const rules = queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: expand(q.expr) }));
+    const rules = queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: expandVariables(q.expr) }));
     for (const rule of rules) assert.ok(!rule.expr.includes('$'), `unexpanded variable in ${rule.expr}`);
     const file = join(dir.path, 'dashboard.yml');
     writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
