@@ -1,15 +1,13 @@
 // Long-term storage end to end: a real Prometheus (the committed prometheus.yml and rules, 1s
-// intervals, scraping itself) with remote_write rendered by src/stack/remote-write.ts, sending to
+// intervals, scraping itself) with remote_write rendered as the launcher renders it, sending to
 // a real VictoriaMetrics. The samples are queryable there with PromQL, carry Prometheus' external
 // labels, and keep arriving after Prometheus is stopped and started again on the same TSDB, with
 // the earlier samples still there.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort } from '../../src/stack/ports.ts';
 import { writePrometheusRuntime } from '../../src/stack/prometheus.ts';
-import { withRemoteWrite } from '../../src/stack/remote-write.ts';
 import { tempDir } from '../support/services.ts';
 import { instantQuery, startTestPrometheus, startVictoriaMetrics, waitForQuery, type RunningServer } from '../support/prometheus.ts';
 
@@ -28,8 +26,9 @@ const startPrometheus = () =>
 before(async () => {
   vm = await startVictoriaMetrics(join(dir.path, 'vm'), join(dir.path, 'vm.log'));
   port = await freePort();
-  configFile = writePrometheusRuntime(join(dir.path, 'runtime'), [{ job: 'prometheus', address: `127.0.0.1:${port}`, instance: 'prometheus', metricsPath: '/metrics' }], { scrape: '1s', evaluation: '1s' });
-  writeFileSync(configFile, withRemoteWrite(readFileSync(configFile, 'utf8'), `${vm.url}/api/v1/write`));
+  // As the launcher writes it with REMOTE_WRITE_URL set (only the intervals are shortened).
+  const targets = [{ job: 'prometheus', address: `127.0.0.1:${port}`, instance: 'prometheus', metricsPath: '/metrics' }];
+  configFile = writePrometheusRuntime(join(dir.path, 'runtime'), targets, { scrape: '1s', evaluation: '1s' }, `${vm.url}/api/v1/write`);
   prometheus = await startPrometheus();
 });
 

@@ -2,7 +2,7 @@
 // the committed config plus exactly one remote_write entry, accepted by the real promtool.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { parseEnv, stackSchema } from '../../src/config.ts';
@@ -35,11 +35,11 @@ test('REMOTE_WRITE_URL is the one setting: parsed by the stack schema, empty mea
   assert.throws(() => parseEnv(stackSchema, { REMOTE_WRITE_URL: 'victoria:8428' }), /REMOTE_WRITE_URL must be a URL/);
 });
 
-test('promtool accepts the rendered config', () => {
+test('the launcher\'s runtime config has it, and promtool accepts that config', () => {
   const dir = tempDir('rw-check');
   try {
-    const configFile = writePrometheusRuntime(dir.path, [], { scrape: '15s', evaluation: '15s' });
-    writeFileSync(configFile, withRemoteWrite(readFileSync(configFile, 'utf8'), URL_));
+    const configFile = writePrometheusRuntime(dir.path, [], undefined, URL_);
+    assert.deepEqual(parse(readFileSync(configFile, 'utf8')).remote_write, [{ url: URL_, name: REMOTE_WRITE_NAME }], 'the launcher renders it');
     const result = spawnSync(requireBinary('promtool'), ['check', 'config', configFile], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(result.status, 0, result.stdout + result.stderr);
   } finally {
