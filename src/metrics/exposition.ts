@@ -20,27 +20,33 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Renders `registry` in the Prometheus text format, yielding to the event loop every `sliceMs`. */
 export async function renderMetrics(registry: Registry, sliceMs = 10): Promise<string> {
-  const parts: string[] = [];
+  // Lines are joined slice by slice: one join of a whole 10,000-series metric is itself a long block.
+  const chunks: string[] = [];
+  let lines: string[] = [];
   let sliceStart = performance.now();
   const maybeYield = async () => {
     if (performance.now() - sliceStart < sliceMs) return;
+    if (lines.length) chunks.push(lines.join('\n'));
+    lines = [];
     await nextTurn();
     sliceStart = performance.now();
   };
   for (const metric of registry.getMetricsAsArray() as unknown[]) {
+    // Metrics are separated by a blank line, as registry.metrics() does.
+    if (chunks.length || lines.length) lines.push('');
     if (metric instanceof CellCounter || metric instanceof CellGauge || metric instanceof CellHistogram) {
-      const lines = [metric.header()];
+      lines.push(metric.header());
       let n = 0;
       // The metric's own renderSeries: each class prints its own series (no union call signature needed).
       for (const series of metric.entries() as IterableIterator<never>) {
         lines.push(metric.renderSeries(series));
         if (++n % CHECK_EVERY === 0) await maybeYield();
       }
-      parts.push(lines.join('\n'));
     } else {
-      parts.push(await registry.getSingleMetricAsString((metric as { name: string }).name));
+      lines.push(await registry.getSingleMetricAsString((metric as { name: string }).name));
     }
     await maybeYield();
   }
-  return `${parts.join('\n\n')}\n`;
+  if (lines.length) chunks.push(lines.join('\n'));
+  return `${chunks.join('\n')}\n`;
 }
