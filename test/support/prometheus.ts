@@ -27,6 +27,8 @@ export interface TestPrometheusOptions {
   /** SAMOKODER_ENV and REGION, its external labels. */
   region?: string;
   logFile?: string;
+  /** More flags, e.g. a shorter `--rules.alert.resend-delay`. */
+  extraArgs?: string[];
 }
 
 /** Starts Prometheus (flags as the stack's: expand-external-labels) and resolves once `/-/ready` answers. */
@@ -40,6 +42,7 @@ export async function startTestPrometheus(options: TestPrometheusOptions): Promi
       `--storage.tsdb.path=${options.dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--enable-feature=expand-external-labels',
+      ...(options.extraArgs ?? []),
     ],
     env: { PATH: globalThis.process.env.PATH, SAMOKODER_ENV: 'test', REGION: options.region ?? 'local' },
     logFile: options.logFile,
