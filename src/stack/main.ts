@@ -64,8 +64,9 @@ try {
   err('Starting the Samokoder stack (PostgreSQL, Redis, API, exporters, Alertmanager, Prometheus)...');
   stack = await startStack({
     onCrash: (service, exit, tail) => {
-      if (stopping) return;
-      err(`ERROR: ${service} exited unexpectedly (${exit}); the rest keeps running. Last output:\n${tail}`);
+      if (stopping || !stack) return;
+      const last = tail.split('\n').slice(-5).join('\n');
+      err(`ERROR: ${service} exited unexpectedly (${exit}); the rest keeps running. Log: ${stack.logDir}/${service}.log; last lines:\n${last}`);
     },
   });
   if (stopping) await stack.stop();
