@@ -13,7 +13,10 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { buildApp, closeDependencies, createDependencies } from '../../src/app.ts';
 import { htpasswdCommand } from '../../src/cli/htpasswd.ts';
+import { apiSchema, parseEnv } from '../../src/config.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { requireBinary } from '../../src/stack/packages.ts';
 import { tempDir } from '../support/services.ts';
@@ -23,6 +26,28 @@ const NGINX_DIR = join(ROOT, 'monitoring/nginx');
 const USER = 'operator';
 const PASSWORD = 'correct-horse-battery-staple';
 const SECURITY_HEADERS = ['x-content-type-options', 'x-frame-options', 'referrer-policy', 'permissions-policy'];
+
+/** The API's routes as Fastify registers them (every feature on; nothing connects). */
+async function apiRoutes(): Promise<string[]> {
+  const config = parseEnv(apiSchema, {
+    DATABASE_URL: 'postgresql://unused:unused@127.0.0.1:1/unused',
+    REDIS_URL: 'redis://127.0.0.1:1',
+    JWT_SECRET: 'x'.repeat(32),
+    ADMIN_TOKEN: 'y'.repeat(32),
+  });
+  const deps = createDependencies(config, pino({ level: 'silent' }));
+  const { app, generator } = buildApp(deps);
+  const urls = new Set<string>();
+  app.addHook('onRoute', (route) => void urls.add(route.url));
+  try {
+    await app.ready();
+  } finally {
+    await app.close();
+    await generator.close();
+    await closeDependencies(deps);
+  }
+  return [...urls];
+}
 
 interface Backend {
   name: string;
@@ -208,6 +233,17 @@ describe('nginx (monitoring/nginx) on loopback', () => {
     assert.equal((await get(`${base}/api/v1/projects`)).body, 'api /api/v1/projects');
     assert.equal((await get(`${base}/api/v1/auth/login`)).body, 'api /api/v1/auth/login');
     assert.equal((await get(`${base}/api/v1/projects/123e4567-e89b-12d3-a456-426614174000`)).body, 'api /api/v1/projects/123e4567-e89b-12d3-a456-426614174000');
+  });
+
+  test("every API route under /api/ reaches the API through nginx; the API's other routes (/health, /metrics) do not", async () => {
+    const routes = await apiRoutes();
+    assert.ok(routes.includes('/api/v1/projects/:id') && routes.includes('/metrics'), routes.join(' '));
+    for (const route of routes) {
+      const path = route.replace(/:[a-z]+/gi, '123e4567-e89b-12d3-a456-426614174000');
+      const answer = await get(`${base}${path}`);
+      if (route.startsWith('/api/')) assert.equal(answer.body, `api ${path}`, `${route} is not routed to the API`);
+      else assert.notEqual(answer.body, `api ${path}`, `${route} is public`);
+    }
   });
 
   test('security headers on every answer (200, 401, 404), once each; no version in Server', async () => {
