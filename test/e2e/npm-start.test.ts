@@ -58,6 +58,13 @@ function start(env: Record<string, string>): Run {
   };
 }
 
+/** Every port variable of the stack on a free port, so no test depends on the default ports. */
+async function freePorts(): Promise<Record<string, string>> {
+  const names = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
+  const ports: Record<string, string> = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())])));
+  return { ...ports, ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts` };
+}
+
 test('a bad variable: one line naming it, exit 1, nothing started', async () => {
   const data = join(dir.path, 'bad');
   const run = start({ DATA_DIR: data, PROMETHEUS_PORT: 'ninety' });
@@ -68,7 +75,7 @@ test('a bad variable: one line naming it, exit 1, nothing started', async () => 
 
 test('as root, a DATA_DIR that PostgreSQL (user postgres) cannot reach is named before anything starts', { skip: process.getuid?.() !== 0 && 'only root switches to the postgres user' }, async () => {
   // dir.path is a fresh mkdtemp directory: mode 0700.
-  const run = start({ DATA_DIR: join(dir.path, 'data'), POSTGRES_PORT: String(await freePort()) });
+  const run = start({ DATA_DIR: join(dir.path, 'data'), ...(await freePorts()) });
   assert.equal(await run.exited, 1);
   assert.match(run.stderr(), new RegExp(`cannot reach DATA_DIR .*: ${dir.path} is not traversable by others \\(mode 700\\).*chmod o\\+x ${dir.path}`));
   assert.equal(existsSync(join(dir.path, 'data', 'postgres')), false);
@@ -76,10 +83,8 @@ test('as root, a DATA_DIR that PostgreSQL (user postgres) cannot reach is named 
 
 test('npm start: URL table and channels, a dead child reported, SIGTERM stops every service', async () => {
   chmodSync(dir.path, 0o711); // as the message above says
-  const names = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
-  const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())])));
-  const printerPort = await freePort();
-  const run = start({ DATA_DIR: join(dir.path, 'data'), ...ports, ALERT_WEBHOOK_URL: `http://127.0.0.1:${printerPort}/alerts` });
+  const ports = await freePorts();
+  const run = start({ DATA_DIR: join(dir.path, 'data'), ...ports });
   const [, pid] = (await run.waitFor(/Try it: kill (\d+) \(the API\)/, 120_000)) as RegExpMatchArray;
 
   const out = run.stdout();
@@ -100,6 +105,9 @@ test('npm start: URL table and channels, a dead child reported, SIGTERM stops ev
   clearTimeout(timer);
   assert.equal(code, 0, run.stderr());
   const busy = [];
-  for (const [name, port] of [...Object.entries(ports), ['ALERT_WEBHOOK_URL', String(printerPort)]]) if (!(await isPortFree(Number(port)))) busy.push(name);
+  for (const [name, value] of Object.entries(ports)) {
+    const port = name === 'ALERT_WEBHOOK_URL' ? Number(new URL(value).port) : Number(value);
+    if (!(await isPortFree(port))) busy.push(name);
+  }
   assert.deepEqual(busy, [], 'every service stopped with the launcher');
 });
