@@ -95,6 +95,7 @@ test('every image is pinned to an exact version; the built image carries package
     const exact = name === 'postgres' ? /^[0-9]+\.[0-9]+(-[a-z0-9.]+)?$/ : /^v?[0-9]+\.[0-9]+\.[0-9]+(-[a-z0-9.]+)?$/;
     assert.match(tag, exact, `${name}: '${service.image}' is not an exact version`);
     if (service.build) assert.equal(tag, version, `${name}: the built image is tagged ${tag}, package.json says ${version}`);
+    if (service.build) assert.equal(service.pull_policy, 'build', `${name}: a built image must never be pulled from a registry`);
   }
   const alertmanager = /:v0\.([0-9]+)\./.exec(services.alertmanager?.image ?? '');
   assert.ok(alertmanager && Number(alertmanager[1]) >= 26, 'Alertmanager must be >= 0.26 (bot_token_file)');

@@ -27,6 +27,7 @@ export const REQUIRED_COMPOSE_ENV = {
 export interface ComposeService {
   image?: string;
   build?: unknown;
+  pull_policy?: string;
   container_name?: string;
   command?: string[] | string;
   environment?: Record<string, string | null>;
