@@ -46,12 +46,18 @@ function printSummary(stack: RunningStack): void {
 
 let stack: RunningStack | undefined;
 let stopping = false;
+/** Aborted by a signal during the start: startStack then stops what it started and throws. */
+const starting = new AbortController();
 
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   err('Stopping the stack...');
-  await stack?.stop();
+  if (!stack) {
+    starting.abort();
+    return;
+  }
+  await stack.stop();
   process.exit(code);
 }
 
@@ -63,18 +69,23 @@ try {
   validate(process.env);
   err('Starting the Samokoder stack (PostgreSQL, Redis, API, exporters, Alertmanager, Prometheus)...');
   stack = await startStack({
+    signal: starting.signal,
     onCrash: (service, exit, tail) => {
       if (stopping || !stack) return;
       const last = tail.split('\n').slice(-5).join('\n');
       err(`ERROR: ${service} exited unexpectedly (${exit}); the rest keeps running. Log: ${stack.logDir}/${service}.log; last lines:\n${last}`);
     },
   });
-  if (stopping) await stack.stop();
-  else printSummary(stack);
+  if (starting.signal.aborted) {
+    // The signal came after the last check inside startStack.
+    await stack.stop();
+    process.exit(0);
+  }
+  printSummary(stack);
 } catch (e) {
   if (e instanceof ConfigError || e instanceof StackError || e instanceof MissingBinaryError) {
     err(e.message);
-    process.exit(1);
+    process.exit(stopping ? 0 : 1);
   }
   throw e;
 }

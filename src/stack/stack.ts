@@ -32,6 +32,8 @@ export interface StackOptions {
   onCrash?: (service: ServiceName, exit: number | string, tail: string) => void;
   /** Progress lines ("postgres ready"); ignored by default. */
   onProgress?: (line: string) => void;
+  /** Aborting it (Ctrl+C during the start) stops what was started and rejects with a StackError. */
+  signal?: AbortSignal;
 }
 
 /** A started service, for fault tests and operators. */
@@ -218,6 +220,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
   try {
     for (const def of services) {
+      if (options.signal?.aborted) throw new StackError('start interrupted');
       try {
         await launch(def);
       } catch (err) {
@@ -232,6 +235,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     } catch (err) {
       throw new StackError((err as Error).message);
     }
+    if (options.signal?.aborted) throw new StackError('start interrupted');
     progress('all Prometheus targets up');
   } catch (err) {
     await stopAll();

@@ -111,3 +111,19 @@ test('npm start: URL table and channels, a dead child reported, SIGTERM stops ev
   }
   assert.deepEqual(busy, [], 'every service stopped with the launcher');
 });
+
+test('SIGTERM during the start stops what was already started', async () => {
+  const ports = await freePorts();
+  const run = start({ DATA_DIR: join(dir.path, 'data'), ...ports });
+  // PostgreSQL is up once its port is taken; then the launcher is interrupted.
+  const deadline = Date.now() + 60_000;
+  while ((await isPortFree(Number(ports.POSTGRES_PORT))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await isPortFree(Number(ports.POSTGRES_PORT)), false, `PostgreSQL did not start:\n${run.stderr()}`);
+  run.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([run.exited, new Promise((r) => (timer = setTimeout(() => r('still running after 60 s'), 60_000)))]);
+  clearTimeout(timer);
+  assert.equal(code, 0, run.stderr());
+  assert.match(run.stderr(), /Stopping the stack\.\.\.\nstart interrupted\n$/);
+  assert.equal(await isPortFree(Number(ports.POSTGRES_PORT)), true, 'PostgreSQL was stopped');
+});
