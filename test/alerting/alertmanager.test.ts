@@ -149,6 +149,20 @@ test('inhibitions: APIDown silences API alerts of its instance only; PostgresDow
   assert.equal(inhibited('APIDown'), false, 'no alert silences itself');
 });
 
+test('inhibitions: APIAllInstancesDown silences APIDown of its environment only', async () => {
+  const down = (alertname: string, environment: string, instance?: string): PostedAlert => ({
+    labels: { alertname, severity: 'warning', component: 'api', environment, ...(instance ? { instance } : {}) }, // not in the critical APIDown group of the other tests
+    annotations: { summary: alertname },
+  });
+  await post([down('APIAllInstancesDown', 'all-down'), down('APIDown', 'all-down', 'api-1'), down('APIDown', 'elsewhere', 'api-2')]);
+  const alerts = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[] } }>;
+  const inhibited = (alertname: string, environment: string) =>
+    alerts.filter((a) => a.labels.alertname === alertname && a.labels.environment === environment).map((a) => a.status.inhibitedBy.length > 0);
+  assert.deepEqual(inhibited('APIDown', 'all-down'), [true]);
+  assert.deepEqual(inhibited('APIDown', 'elsewhere'), [false]);
+  assert.deepEqual(inhibited('APIAllInstancesDown', 'all-down'), [false]);
+});
+
 test('the resolved message is a different one, on Telegram and by email', async () => {
   await post([{ ...apiDown, endsAt: new Date().toISOString() }]);
   const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('APIDown') && m.text.includes('RESOLVED'));

@@ -123,7 +123,7 @@ describe('timings, syntax and inhibitions of the rendered config', () => {
   test('inhibitions are narrow: named sources, named targets, equal labels; no severity-wide rule', () => {
     const rules = doc().inhibit_rules as Array<{ source_matchers: string[]; target_matchers: string[]; equal: string[] }>;
     const bySource = Object.fromEntries(rules.map((r) => [r.source_matchers.join(','), r]));
-    assert.deepEqual(Object.keys(bySource).sort(), ['alertname="APIDown"', 'alertname="PostgresDown"']);
+    assert.deepEqual(Object.keys(bySource).sort(), ['alertname="APIAllInstancesDown"', 'alertname="APIDown"', 'alertname="PostgresDown"']);
     const api = bySource['alertname="APIDown"'];
     assert.ok(api?.target_matchers.includes('component="api"'));
     assert.ok(api?.equal.includes('instance'));
