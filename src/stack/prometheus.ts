@@ -4,10 +4,10 @@
  * every target to be up, and Prometheus duration parsing (for bounds computed from the config).
  */
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse, parseDocument, stringify } from 'yaml';
+import { parse, parseDocument, stringify, type YAMLMap, type YAMLSeq } from 'yaml';
 import { withRemoteWrite } from './remote-write.ts';
 
 /** `monitoring/prometheus/` of this checkout. */
@@ -35,14 +35,27 @@ export interface Intervals {
   evaluation: string;
 }
 
+/** What a runtime copy of prometheus.yml changes; nothing by default. */
+export interface RuntimeOptions {
+  /** Shorter global intervals (tests). */
+  intervals?: Intervals;
+  /** REMOTE_WRITE_URL: long-term storage (src/stack/remote-write.ts). */
+  remoteWriteUrl?: string;
+  /** METRICS_TOKEN: the API's /metrics token, written to secrets/metrics-token (0600) for the API job. */
+  metricsToken?: string;
+}
+
+/** The scrape job of the API, the one that needs METRICS_TOKEN. */
+const API_JOB = 'samokoder-api';
+
 /**
  * Writes the runtime directory `dir`: prometheus.yml (a symlink to the repository's file, or a
- * rendered copy with other global `intervals` (tests) and/or `remote_write` to `remoteWriteUrl`
- * (REMOTE_WRITE_URL, src/stack/remote-write.ts)), rules/ (always a symlink: the real rules), and
+ * rendered copy with the changes of `options`), rules/ (always a symlink: the real rules), and
  * targets/<job>.yml for every job of the config (`[]` for jobs without a local target, such as
  * cadvisor). Returns the config file path.
  */
-export function writePrometheusRuntime(dir: string, targets: ScrapeTarget[], intervals?: Intervals, remoteWriteUrl?: string): string {
+export function writePrometheusRuntime(dir: string, targets: ScrapeTarget[], options: RuntimeOptions = {}): string {
+  const { intervals, remoteWriteUrl, metricsToken } = options;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'targets'), { recursive: true });
   const configFile = join(dir, 'prometheus.yml');
@@ -57,6 +70,17 @@ export function writePrometheusRuntime(dir: string, targets: ScrapeTarget[], int
     text = `# Test copy of ${PROMETHEUS_CONFIG} with shorter intervals.\n${doc.toString()}`;
   }
   text = withRemoteWrite(text, remoteWriteUrl);
+  if (metricsToken) {
+    const tokenFile = join(dir, 'secrets', 'metrics-token');
+    mkdirSync(dirname(tokenFile), { recursive: true, mode: 0o700 });
+    writeFileSync(tokenFile, metricsToken, { mode: 0o600 });
+    const doc = parseDocument(text);
+    const jobs = doc.get('scrape_configs') as YAMLSeq<YAMLMap>;
+    const api = jobs.items.find((job) => job.get('job_name') === API_JOB);
+    if (!api) throw new Error(`prometheus.yml has no ${API_JOB} job`);
+    api.set('authorization', doc.createNode({ type: 'Bearer', credentials_file: tokenFile }));
+    text = doc.toString();
+  }
   if (text === committed) symlinkSync(PROMETHEUS_CONFIG, configFile);
   else writeFileSync(configFile, text);
   symlinkSync(RULES_DIR, join(dir, 'rules'));

@@ -5,7 +5,7 @@
  * with docker-compose.yml. The order of {@link SERVICES} is the start order (dependencies first).
  */
 import { join } from 'node:path';
-import type { StackConfig } from '../config.ts';
+import { alertingSchema, type StackConfig } from '../config.ts';
 import { startAlertPrinter } from './alert-printer.ts';
 import { startAlertmanager } from './alertmanager.ts';
 import type { DebianBinary } from './packages.ts';
@@ -81,6 +81,11 @@ const local = (port: number, path = '') => `http://127.0.0.1:${port}${path}`;
 /** Children that need no configuration from the environment get only PATH (no secrets leak to them). */
 const minimalEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin' });
 
+/** The environment without the alert channels' credentials: the API has no use for them. */
+function apiEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !(key in alertingSchema.shape)));
+}
+
 /** Debian's node_exporter collectors that matter for a single host; the rest are slow or noisy in containers. */
 const NODE_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'loadavg', 'diskstats', 'netdev', 'stat', 'time', 'uname', 'os', 'pressure'];
 
@@ -131,7 +136,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
         args: ['--import', 'tsx', join(ctx.root, 'src', 'server.ts')],
         cwd: ctx.root,
         env: {
-          ...ctx.env,
+          ...apiEnvironment(ctx.env),
           DATABASE_URL: ctx.databaseUrl,
           REDIS_URL: ctx.redisUrl,
           JWT_SECRET: ctx.jwtSecret,
@@ -251,7 +256,11 @@ export const SERVICES: readonly ServiceDefinition[] = [
     compose: { service: 'prometheus', port: 9090 },
     enabled: () => true,
     start(ctx) {
-      const configFile = writePrometheusRuntime(join(ctx.dataDir, 'prometheus-runtime'), scrapeTargets(ctx), ctx.prometheusIntervals, ctx.stack.REMOTE_WRITE_URL);
+      const configFile = writePrometheusRuntime(join(ctx.dataDir, 'prometheus-runtime'), scrapeTargets(ctx), {
+        intervals: ctx.prometheusIntervals,
+        remoteWriteUrl: ctx.stack.REMOTE_WRITE_URL,
+        metricsToken: ctx.env.METRICS_TOKEN || undefined,
+      });
       return startProcess({
         name: 'prometheus',
         command: requireBinary('prometheus'),
@@ -282,11 +291,4 @@ export function prometheusArgs(ctx: StackContext, configFile: string): string[] 
 /** The file_sd targets of the local stack: one per service that Prometheus scrapes. */
 export function scrapeTargets(ctx: StackContext): ScrapeTarget[] {
   return SERVICES.flatMap((s) => (s.scrape ? [{ job: s.scrape.job, instance: s.scrape.instance, metricsPath: s.scrape.metricsPath, address: `127.0.0.1:${ctx.ports[s.name]}` }] : []));
-}
-
-/** The service definition called `name`. */
-export function service(name: ServiceName): ServiceDefinition {
-  const found = SERVICES.find((s) => s.name === name);
-  if (!found) throw new Error(`unknown service '${name}'`);
-  return found;
 }

@@ -46,7 +46,7 @@ let prometheus: RunningServer;
 
 before(async () => {
   const port = await freePort();
-  const configFile = writePrometheusRuntime(join(dir.path, 'runtime'), [{ job: 'prometheus', address: `127.0.0.1:${port}`, instance: 'prometheus', metricsPath: '/metrics' }], { scrape: '1s', evaluation: '1s' });
+  const configFile = writePrometheusRuntime(join(dir.path, 'runtime'), [{ job: 'prometheus', address: `127.0.0.1:${port}`, instance: 'prometheus', metricsPath: '/metrics' }], { intervals: { scrape: '1s', evaluation: '1s' } });
   prometheus = await startTestPrometheus({ name: 'prometheus', configFile, dataDir: join(dir.path, 'tsdb'), port, logFile: join(dir.path, 'prometheus.log') });
 });
 

@@ -142,7 +142,7 @@ test('an alert posted to both members is notified once', async () => {
 
 test('Prometheus with both members as its Alertmanagers: each gets its alerts, one notification goes out', async () => {
   const targets = members.map((m, i) => ({ job: 'alertmanager', address: `127.0.0.1:${m.port}`, instance: `alertmanager-${i + 1}`, metricsPath: '/metrics' }));
-  const configFile = writePrometheusRuntime(join(dir.path, 'prometheus'), targets, { scrape: '1s', evaluation: '1s' });
+  const configFile = writePrometheusRuntime(join(dir.path, 'prometheus'), targets, { intervals: { scrape: '1s', evaluation: '1s' } });
   // The always-firing Watchdog goes out at the first evaluation; a send before Alertmanager is
   // discovered is retried after the resend delay (1m by default).
   prometheus = await startTestPrometheus({ name: 'prometheus', configFile, dataDir: join(dir.path, 'prometheus', 'data'), logFile: join(dir.path, 'prometheus.log'), extraArgs: ['--rules.alert.resend-delay=1s'] });

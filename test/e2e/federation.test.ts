@@ -69,7 +69,7 @@ before(async () => {
     (['eu', 'us'] as const).map(async (region) => {
       const { server, address } = await startMetricsEndpoint(region);
       endpoints[region] = server;
-      const configFile = writePrometheusRuntime(join(dir.path, region), [{ job: 'samokoder-api', address, instance: 'api-1', metricsPath: '/metrics' }], { scrape: '1s', evaluation: '1s' });
+      const configFile = writePrometheusRuntime(join(dir.path, region), [{ job: 'samokoder-api', address, instance: 'api-1', metricsPath: '/metrics' }], { intervals: { scrape: '1s', evaluation: '1s' } });
       const prometheus = await startTestPrometheus({ name: `prometheus-${region}`, configFile, dataDir: join(dir.path, region, 'data'), region, logFile: join(dir.path, `${region}.log`) });
       servers.push(prometheus);
       return { instance: `prometheus-${region}`, address: `127.0.0.1:${prometheus.port}` };

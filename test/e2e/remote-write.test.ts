@@ -28,7 +28,7 @@ before(async () => {
   port = await freePort();
   // As the launcher writes it with REMOTE_WRITE_URL set (only the intervals are shortened).
   const targets = [{ job: 'prometheus', address: `127.0.0.1:${port}`, instance: 'prometheus', metricsPath: '/metrics' }];
-  configFile = writePrometheusRuntime(join(dir.path, 'runtime'), targets, { scrape: '1s', evaluation: '1s' }, `${vm.url}/api/v1/write`);
+  configFile = writePrometheusRuntime(join(dir.path, 'runtime'), targets, { intervals: { scrape: '1s', evaluation: '1s' }, remoteWriteUrl: `${vm.url}/api/v1/write` });
   prometheus = await startPrometheus();
 });
 

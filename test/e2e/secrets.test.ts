@@ -19,6 +19,7 @@ import { postAlerts, startTestStack, type TestStack } from '../support/stack.ts'
 const BOT_TOKEN = `${1_000_000_000 + randomInt(1_000_000_000)}:${randomBytes(26).toString('base64url')}`;
 const SMTP_PASS = randomBytes(18).toString('base64url');
 const JWT_SECRET = randomBytes(32).toString('hex');
+const METRICS_TOKEN = randomBytes(20).toString('hex');
 let smtp: SmtpSink;
 let stack: TestStack;
 const seen: string[] = [];
@@ -36,6 +37,7 @@ before(async () => {
     SMTP_PASS,
     SMTP_REQUIRE_TLS: 'false',
     JWT_SECRET,
+    METRICS_TOKEN, // the stack only starts once Prometheus scrapes the API with it
     LOG_LEVEL: 'debug',
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000',
   });
@@ -57,7 +59,8 @@ before(async () => {
   await doctorCommand([], { PROMETHEUS_URL: stack.urls.prometheus, ALERTMANAGER_URL: stack.urls.alertmanager }, { out: (l) => doctor.push(l), err: (l) => doctor.push(l) });
   seen.push(doctor.join('\n'));
   await stack.service('postgres').restart();
-  for (const url of [stack.urls.metrics, `${stack.urls.alertmanager}/api/v2/status`, `${stack.urls.alertmanager}/metrics`, `${stack.urls.prometheus}/api/v1/status/config`, `${stack.urls.prometheus}/api/v1/targets`]) {
+  seen.push(await (await fetch(stack.urls.metrics, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text());
+  for (const url of [`${stack.urls.alertmanager}/api/v2/status`, `${stack.urls.alertmanager}/metrics`, `${stack.urls.prometheus}/api/v1/status/config`, `${stack.urls.prometheus}/api/v1/targets`]) {
     seen.push(await (await fetch(url)).text());
   }
 });
@@ -68,7 +71,7 @@ after(async () => {
 
 function secrets(): Record<string, string> {
   const dbPassword = readFileSync(join(stack.dataDir, 'postgres', 'samokoder.password'), 'utf8').trim();
-  return { 'bot token': BOT_TOKEN, 'bot token secret part': BOT_TOKEN.split(':')[1]!, 'SMTP password': SMTP_PASS, 'JWT secret': JWT_SECRET, 'database password': dbPassword };
+  return { 'bot token': BOT_TOKEN, 'bot token secret part': BOT_TOKEN.split(':')[1]!, 'SMTP password': SMTP_PASS, 'JWT secret': JWT_SECRET, 'metrics token': METRICS_TOKEN, 'database password': dbPassword };
 }
 
 function files(dir: string): string[] {

@@ -38,7 +38,7 @@ test('REMOTE_WRITE_URL is the one setting: parsed by the stack schema, empty mea
 test('the launcher\'s runtime config has it, and promtool accepts that config', () => {
   const dir = tempDir('rw-check');
   try {
-    const configFile = writePrometheusRuntime(dir.path, [], undefined, URL_);
+    const configFile = writePrometheusRuntime(dir.path, [], { remoteWriteUrl: URL_ });
     assert.deepEqual(parse(readFileSync(configFile, 'utf8')).remote_write, [{ url: URL_, name: REMOTE_WRITE_NAME }], 'the launcher renders it');
     const result = spawnSync(requireBinary('promtool'), ['check', 'config', configFile], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(result.status, 0, result.stdout + result.stderr);

@@ -2,12 +2,15 @@
 // prometheus.yml, a taken port is refused before anything starts, secrets are redacted from child
 // output, the alert printer prints what Alertmanager's webhook sends, durations parse.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { formatAlert, startAlertPrinter } from '../../src/stack/alert-printer.ts';
+import { requireBinary } from '../../src/stack/packages.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { startProcess } from '../../src/stack/process.ts';
 import { configuredJobs, parseDuration, PROMETHEUS_CONFIG, RULES_DIR, writePrometheusRuntime } from '../../src/stack/prometheus.ts';
@@ -130,7 +133,7 @@ test('the Prometheus runtime dir links the real config and rules, and has a targ
     assert.deepEqual(targetsOf('samokoder-api'), [{ targets: ['127.0.0.1:8000'], labels: { instance: 'api' } }]);
     assert.deepEqual(targetsOf('cadvisor'), []);
 
-    const copy = writePrometheusRuntime(join(dir.path, 'b'), targets, { scrape: '2s', evaluation: '3s' }, 'http://127.0.0.1:8428/api/v1/write');
+    const copy = writePrometheusRuntime(join(dir.path, 'b'), targets, { intervals: { scrape: '2s', evaluation: '3s' }, remoteWriteUrl: 'http://127.0.0.1:8428/api/v1/write' });
     assert.equal(lstatSync(copy).isSymbolicLink(), false);
     const text = readFileSync(copy, 'utf8');
     assert.match(text, /scrape_interval: 2s/);
@@ -138,6 +141,26 @@ test('the Prometheus runtime dir links the real config and rules, and has a targ
     assert.match(text, /scrape_timeout: 2s/, 'the timeout is capped at the interval');
     assert.match(text, /remote_write:\n\s+- url: http:\/\/127\.0\.0\.1:8428\/api\/v1\/write/);
     assert.equal(readlinkSync(join(dir.path, 'b', 'rules')), RULES_DIR, 'the rules stay the real ones');
+  } finally {
+    dir.remove();
+  }
+});
+
+test('with METRICS_TOKEN the runtime config scrapes the API with it, from a 0600 file promtool accepts', () => {
+  const dir = tempDir('runtime-token');
+  try {
+    const token = randomBytes(16).toString('hex');
+    const configFile = writePrometheusRuntime(dir.path, [], { metricsToken: token });
+    const tokenFile = join(dir.path, 'secrets', 'metrics-token');
+    assert.equal(readFileSync(tokenFile, 'utf8'), token);
+    assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+    const config = parse(readFileSync(configFile, 'utf8')) as { scrape_configs: Array<{ job_name: string; authorization?: unknown }> };
+    for (const job of config.scrape_configs) {
+      assert.deepEqual(job.authorization, job.job_name === 'samokoder-api' ? { type: 'Bearer', credentials_file: tokenFile } : undefined, job.job_name);
+    }
+    assert.ok(!readFileSync(configFile, 'utf8').includes(token), 'the token itself is not in the config');
+    const check = spawnSync(requireBinary('promtool'), ['check', 'config', configFile], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
   } finally {
     dir.remove();
   }
