@@ -26,6 +26,8 @@ export interface TrafficOptions {
   concurrency: number;
   adminToken?: string;
   knobs?: { errorRate?: number; latencyMs?: number };
+  /** Called after every request with its status (0: no answer) and latency in ms (benchmarks). */
+  onResponse?: (status: number, ms: number) => void;
 }
 
 /** What a run did: requests by status code. */
@@ -49,6 +51,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficSummar
     if (token) headers.authorization = `Bearer ${token}`;
     let status = 0;
     let json: any;
+    const started = performance.now();
     try {
       const res = await fetch(options.api + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
       status = res.status;
@@ -56,6 +59,7 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficSummar
     } catch {
       status = 0; // connection failed or timed out
     }
+    options.onResponse?.(status, performance.now() - started);
     const key = status === 0 ? 'no-answer' : String(status);
     summary.byStatus[key] = (summary.byStatus[key] ?? 0) + 1;
     return { status, json };

@@ -1,0 +1,71 @@
+/**
+ * The whole local stack for benchmarks 5, 6 and issue 6 §8, started by `startStack` (the code of
+ * `npm start`) with the committed Prometheus intervals (not the e2e tests' short ones: alert
+ * latency and bytes per sample depend on them), on free loopback ports, data in a temp dir,
+ * Alertmanager sending to the Telegram double, and rate limits raised so that the load generator
+ * (one client address) measures the API rather than the limiter.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { freePort } from '../src/stack/ports.ts';
+import { parseDuration } from '../src/stack/prometheus.ts';
+import { startStack, type RunningStack } from '../src/stack/stack.ts';
+import { tempDir } from '../test/support/services.ts';
+import { startTelegramDouble, type TelegramDouble } from '../test/support/telegram-double.ts';
+
+export interface BenchStack {
+  stack: RunningStack;
+  telegram: TelegramDouble;
+  /** Global scrape and evaluation intervals of the running Prometheus, ms. */
+  intervals: { scrape: number; evaluation: number };
+  close(): Promise<void>;
+}
+
+/** An instant PromQL query; the vector's values as numbers (empty when no series). */
+export async function promQuery(stack: RunningStack, query: string): Promise<number[]> {
+  const res = await fetch(`${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`, { signal: AbortSignal.timeout(10_000) });
+  const body = (await res.json()) as { status: string; data?: { result: Array<{ value: [number, string] }> }; error?: string };
+  if (body.status !== 'success') throw new Error(`query ${query} failed: ${body.error}`);
+  return (body.data?.result ?? []).map((r) => Number(r.value[1]));
+}
+
+/** Starts the bench stack. */
+export async function startBenchStack(): Promise<BenchStack> {
+  const telegram = await startTelegramDouble();
+  const dir = tempDir('bench-stack');
+  const portVars = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
+  const ports = Object.fromEntries(await Promise.all(portVars.map(async (name) => [name, String(await freePort())])));
+  try {
+    const stack = await startStack({
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: dir.path,
+        SAMOKODER_ENV: 'development',
+        LOG_LEVEL: 'warn',
+        SIMULATOR_LATENCY_MS: '50',
+        RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000000',
+        RATE_LIMIT_USER_PER_MINUTE: '10000000',
+        RATE_LIMIT_LOGIN_PER_MINUTE: '10000000',
+        TELEGRAM_BOT_TOKEN: telegram.token,
+        TELEGRAM_CHAT_ID: '-100424242',
+        TELEGRAM_API_URL: telegram.url,
+        ...ports,
+      },
+    });
+    const doc = parse(readFileSync(stack.prometheusConfigFile, 'utf8')) as { global: { scrape_interval: string; evaluation_interval: string } };
+    return {
+      stack,
+      telegram,
+      intervals: { scrape: parseDuration(doc.global.scrape_interval), evaluation: parseDuration(doc.global.evaluation_interval) },
+      async close() {
+        await stack.stop();
+        await telegram.close();
+        dir.remove();
+      },
+    };
+  } catch (err) {
+    await telegram.close();
+    dir.remove();
+    throw err;
+  }
+}

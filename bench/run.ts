@@ -1,0 +1,59 @@
+/**
+ * `npm run bench`: runs every benchmark of issue 7 and the load run of issue 6 §8, then writes
+ * bench/results.json and docs/benchmarks.md (bench/report.ts). Loopback only; every loop is
+ * bounded; about 12 minutes on an idle 2-core machine (the 5-minute load run and one APIDown
+ * cycle dominate).
+ *
+ * `--quick` shortens every part (minutes → seconds) to check the harness; its figures are not
+ * comparable: it writes bench/results.quick.json (not committed) and a report in the temp dir.
+ */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runAlertLatency } from './alert-latency.ts';
+import { startBenchStack } from './bench-stack.ts';
+import { runCardinality } from './cardinality.ts';
+import { memorySnapshot, peakMemory, prometheusStorage, SEED_SIZING_MIB } from './footprint.ts';
+import { runHotPath } from './hot-path.ts';
+import { runInstrumentationCpu } from './instrumentation-cpu.ts';
+import { log, machine, sleep } from './lib.ts';
+import { runLoad } from './load.ts';
+import { writeReport } from './report.ts';
+import { runScrape } from './scrape.ts';
+
+const quick = process.argv.includes('--quick');
+const started = Date.now();
+const results: Record<string, unknown> = { machine: machine(), quick };
+
+log('hot path');
+results.hotPath = await runHotPath(quick ? { iterations: 200_000, runs: 3 } : {});
+log('instrumentation CPU per request');
+results.instrumentationCpu = await runInstrumentationCpu(quick ? { seconds: 2, rounds: 2, warmupSeconds: 1 } : {});
+log('scrape cost');
+results.scrape = await runScrape(quick ? { trafficRequests: 300, repeats: 5, syntheticRepeats: 2 } : {});
+log('cardinality');
+results.cardinality = await runCardinality(quick ? { hostileRequests: 5_000 } : {});
+
+log('starting the local stack');
+const bench = await startBenchStack();
+try {
+  await sleep(quick ? 2_000 : 15_000); // settle after start-up before the idle reading
+  const idle = memorySnapshot(bench);
+  log('load run');
+  const { snapshots, ...load } = await runLoad(bench, quick ? { rampSeconds: 5, rampConcurrencies: [2, 4], seconds: 30 } : {});
+  results.load = load;
+  const storage = await prometheusStorage(bench);
+  results.footprint = { idle, underTraffic: peakMemory(snapshots), seedSizingMiB: SEED_SIZING_MIB, storage };
+  log('alert latency');
+  results.alertLatency = await runAlertLatency(bench, quick ? { posted: 1 } : {});
+} finally {
+  await bench.close();
+}
+results.totalSeconds = Math.round((Date.now() - started) / 1000);
+
+const json = fileURLToPath(new URL(quick ? './results.quick.json' : './results.json', import.meta.url));
+writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
+const report = quick ? join(tmpdir(), 'samokoder-benchmarks.quick.md') : fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+writeReport(results as unknown as Parameters<typeof writeReport>[0], report);
+log(`done in ${results.totalSeconds} s: ${json} and ${report}`);
