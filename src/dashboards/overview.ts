@@ -38,9 +38,27 @@ const LATENCY_BUDGET = 0.05;
 const BUDGET_STEPS: Step[] = [
   { value: 0, color: 'orange' },
   { value: 0.25, color: 'green' },
-];const FAST_BURN = 14.4;
+];
+/** The page threshold of the fast-burn SLO alerts. */
+const FAST_BURN = 14.4;
 
 const red = (value: number): Step[] => [{ value, color: 'red' }];
+
+/** A stat panel showing a 0/1 health series as DOWN/UP. */
+const upDown = (title: string, description: string, expr: string, legend: string): PanelJson =>
+  stat({
+    title,
+    description,
+    queries: [{ expr, legend }],
+    unit: 'none',
+    mappings: [
+      { value: 1, text: 'UP', color: 'green' },
+      { value: 0, text: 'DOWN', color: 'red' },
+    ],
+    steps: [],
+    w: 4,
+    h: 5,
+  });
 /** Label filter of the `instance` variable. */
 const I = 'instance=~"$instance"';
 const RI = '$__rate_interval';
@@ -49,19 +67,7 @@ const api = (metric: string, extra = '') => `${metric}{job="samokoder-api", ${I}
 function panels(): PanelJson[] {
   return [
     row('Overview'),
-    stat({
-      title: 'API Health',
-      description: 'Whether Prometheus can scrape each API instance (APIDown fires after 1 minute down).',
-      queries: [{ expr: `up{job="samokoder-api", ${I}}`, legend: '{{instance}}' }],
-      unit: 'none',
-      mappings: [
-        { value: 1, text: 'UP', color: 'green' },
-        { value: 0, text: 'DOWN', color: 'red' },
-      ],
-      steps: [],
-      w: 4,
-      h: 5,
-    }),
+    upDown('API Health', 'Whether Prometheus can scrape each API instance (APIDown fires after 1 minute down).', `up{job="samokoder-api", ${I}}`, '{{instance}}'),
     stat({
       title: 'Error Rate (5xx)',
       description: 'Share of requests answered 5xx over the last 5 minutes, all endpoints (HighErrorRate: above 5% for 5 minutes).',
@@ -310,32 +316,8 @@ function panels(): PanelJson[] {
     }),
 
     row('Redis and PostgreSQL (exporters)'),
-    stat({
-      title: 'PostgreSQL',
-      description: 'pg_up from postgres-exporter: 1 when it can query the database (PostgresDown).',
-      queries: [{ expr: 'max(pg_up{job="postgres"})', legend: 'pg_up' }],
-      unit: 'none',
-      mappings: [
-        { value: 1, text: 'UP', color: 'green' },
-        { value: 0, text: 'DOWN', color: 'red' },
-      ],
-      steps: [],
-      w: 4,
-      h: 5,
-    }),
-    stat({
-      title: 'Redis',
-      description: 'redis_up from redis-exporter: 1 when it can reach Redis (RedisDown).',
-      queries: [{ expr: 'max(redis_up{job="redis"})', legend: 'redis_up' }],
-      unit: 'none',
-      mappings: [
-        { value: 1, text: 'UP', color: 'green' },
-        { value: 0, text: 'DOWN', color: 'red' },
-      ],
-      steps: [],
-      w: 4,
-      h: 5,
-    }),
+    upDown('PostgreSQL', 'pg_up from postgres-exporter: 1 when it can query the database (PostgresDown).', 'max(pg_up{job="postgres"})', 'pg_up'),
+    upDown('Redis', 'redis_up from redis-exporter: 1 when it can reach Redis (RedisDown).', 'max(redis_up{job="redis"})', 'redis_up'),
     stat({
       title: 'Scrape Targets Down',
       description: 'Targets Prometheus cannot scrape, in every job (exporters and the monitoring itself included).',
