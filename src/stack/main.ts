@@ -70,6 +70,9 @@ try {
   err('Starting the Samokoder stack (PostgreSQL, Redis, API, exporters, Alertmanager, Prometheus)...');
   stack = await startStack({
     signal: starting.signal,
+    onProgress: (line) => {
+      if (!stopping) err(`  ${line}`);
+    },
     onCrash: (service, exit, tail) => {
       if (stopping || !stack) return;
       const last = tail.split('\n').slice(-5).join('\n');

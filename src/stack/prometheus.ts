@@ -35,6 +35,12 @@ export interface Intervals {
   evaluation: string;
 }
 
+/** The global intervals a Prometheus config file sets (Prometheus' defaults, 1m, when absent). */
+export function globalIntervals(configFile = PROMETHEUS_CONFIG): Intervals {
+  const doc = parse(readFileSync(configFile, 'utf8')) as { global?: { scrape_interval?: string; evaluation_interval?: string } };
+  return { scrape: doc.global?.scrape_interval ?? '1m', evaluation: doc.global?.evaluation_interval ?? '1m' };
+}
+
 /** What a runtime copy of prometheus.yml changes; nothing by default. */
 export interface RuntimeOptions {
   /** Shorter global intervals (tests). */

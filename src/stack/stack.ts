@@ -15,7 +15,7 @@ import { alertingSchema, apiSchema, parseEnv, stackSchema } from '../config.ts';
 import { requireBinary } from './packages.ts';
 import { isPortFree } from './ports.ts';
 import type { ManagedProcess } from './process.ts';
-import { parseDuration, waitForTargetsUp, type Intervals } from './prometheus.ts';
+import { globalIntervals, parseDuration, waitForTargetsUp, type Intervals } from './prometheus.ts';
 import { SERVICES, type ServiceDefinition, type ServiceName, type StackContext } from './services.ts';
 
 /** This checkout's root. */
@@ -229,7 +229,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       progress(`${def.name} ready`);
     }
     const scraped = services.filter((s) => s.scrape).length;
-    const scrapeMs = parseDuration(options.prometheusIntervals?.scrape ?? '15s');
+    const scrapeMs = parseDuration((options.prometheusIntervals ?? globalIntervals()).scrape);
     try {
       await waitForTargetsUp(prometheusUrl, scraped, 2 * scrapeMs + 30_000);
     } catch (err) {

@@ -5,6 +5,7 @@
 // same time; (b) warning and info alerts and (d) a group of 50 follow once (c) is delivered.
 // Prometheus runs with short intervals; every bound is computed from the configs the stack runs.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { postAlerts, prometheusIntervals, ruleFor, severityTimings, startTestStack, type TestStack } from '../support/stack.ts';
@@ -17,6 +18,7 @@ let telegram: TelegramDouble;
 let smtp: SmtpSink;
 let stack: TestStack;
 let killedAt = 0;
+let apiEnviron: string[] = [];
 
 const e2eAlert = (alertname: string, severity: string, extra: Record<string, string> = {}) => ({
   labels: { alertname, severity, component: 'e2e', ...extra },
@@ -39,6 +41,7 @@ before(async () => {
   await postAlerts(stack, [e2eAlert('E2ETelegramRetry', 'critical')]);
   // (a) Killed, not stopped: no graceful shutdown, and the stack must notice.
   const api = stack.service('api').process;
+  apiEnviron = readFileSync(`/proc/${api.pid}/environ`, 'utf8').split('\0');
   process.kill(api.pid, 'SIGKILL');
   killedAt = Date.now();
   await api.exited;
@@ -120,4 +123,9 @@ test('(c) ... and exactly once; Telegram rejected nothing else', () => {
     telegram.requests.filter((r) => r.status !== 200).map((r) => r.status),
     [500, 500, 500],
   );
+});
+
+test('the API process gets its own configuration, not the alert channels\' credentials', () => {
+  assert.ok(apiEnviron.some((v) => v.startsWith('DATABASE_URL=')), 'the API got its database');
+  assert.deepEqual(apiEnviron.filter((v) => /^(TELEGRAM_|SMTP_|ALERT_EMAIL=)/.test(v)), []);
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { severityTimings as routeTimings } from '../../src/cli/endpoints.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { parseDuration, RULES_DIR } from '../../src/stack/prometheus.ts';
+import { globalIntervals, parseDuration, RULES_DIR } from '../../src/stack/prometheus.ts';
 import type { ServiceName } from '../../src/stack/services.ts';
 import { startStack, type RunningStack } from '../../src/stack/stack.ts';
 import { tempDir } from './services.ts';
@@ -73,8 +73,8 @@ export function ruleFor(name: string, file: string): number {
 
 /** Global scrape and evaluation intervals of the Prometheus config the stack runs, in milliseconds. */
 export function prometheusIntervals(stack: RunningStack): { scrape: number; evaluation: number } {
-  const doc = parse(readFileSync(stack.prometheusConfigFile, 'utf8')) as { global: { scrape_interval: string; evaluation_interval: string } };
-  return { scrape: parseDuration(doc.global.scrape_interval), evaluation: parseDuration(doc.global.evaluation_interval) };
+  const intervals = globalIntervals(stack.prometheusConfigFile);
+  return { scrape: parseDuration(intervals.scrape), evaluation: parseDuration(intervals.evaluation) };
 }
 
 /** group_wait and group_interval of the route for `severity` in the rendered Alertmanager config, in ms. */
