@@ -5,12 +5,10 @@
  * Alertmanager sending to the Telegram double, and rate limits raised so that the load generator
  * (one client address) measures the API rather than the limiter.
  */
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { freePort } from '../src/stack/ports.ts';
-import { parseDuration } from '../src/stack/prometheus.ts';
 import { startStack, type RunningStack } from '../src/stack/stack.ts';
 import { tempDir } from '../test/support/services.ts';
+import { prometheusIntervals } from '../test/support/stack.ts';
 import { startTelegramDouble, type TelegramDouble } from '../test/support/telegram-double.ts';
 
 export interface BenchStack {
@@ -52,11 +50,10 @@ export async function startBenchStack(): Promise<BenchStack> {
         ...ports,
       },
     });
-    const doc = parse(readFileSync(stack.prometheusConfigFile, 'utf8')) as { global: { scrape_interval: string; evaluation_interval: string } };
     return {
       stack,
       telegram,
-      intervals: { scrape: parseDuration(doc.global.scrape_interval), evaluation: parseDuration(doc.global.evaluation_interval) },
+      intervals: prometheusIntervals(stack),
       async close() {
         await stack.stop();
         await telegram.close();

@@ -36,8 +36,10 @@ export interface CardinalityResult {
   afterOrdinary: { series: number; samokoderSeries: number };
   afterFirstHostile: { requests: number; series: number; samokoderSeries: number };
   afterAllHostile: { requests: number; series: number; samokoderSeries: number; byStatus: Record<string, number>; seconds: number };
-  /** samokoder_* series the hostile requests added over ordinary traffic (bounded enum combinations). */
-  addedByHostile: string[];
+  /** How many samokoder_* series the hostile requests added over ordinary traffic (bounded enum combinations). */
+  addedByHostileCount: number;
+  /** Those of them in the request counter (the histogram and gauge follow the same (method, endpoint) pairs). */
+  addedRequestCounterSeries: string[];
   /** samokoder_* series that appeared between the first 100 and the last hostile request (should be none). */
   grewDuringHostile: string[];
   meetsGoal: boolean;
@@ -71,7 +73,8 @@ export async function runCardinality({ ordinaryRequests = 100, firstHostile = 10
       afterOrdinary: { series: ordinary.all, samokoderSeries: ordinary.samokoder.size },
       afterFirstHostile: { requests: firstHostile, series: first.all, samokoderSeries: first.samokoder.size },
       afterAllHostile: { requests: hostileRequests, series: last.all, samokoderSeries: last.samokoder.size, byStatus, seconds: Math.round(seconds) },
-      addedByHostile: added,
+      addedByHostileCount: added.length,
+      addedRequestCounterSeries: added.filter((name) => name.startsWith('samokoder_http_requests_total{')),
       grewDuringHostile: grew,
       meetsGoal: grew.length === 0,
     };

@@ -70,7 +70,7 @@ export interface HotPathResult {
 }
 
 /** Runs the hot-path micro-benchmark: `runs` rounds of `iterations` each, interleaved. */
-export async function runHotPath({ iterations = 1_000_000, runs = 7 } = {}): Promise<HotPathResult> {
+export async function runHotPath({ iterations = 500_000, runs = 7 } = {}): Promise<HotPathResult> {
   const ours = apiLikeMetrics();
   const recorder = createHttpRecorder(ours.http);
   const base = promClientHttp();

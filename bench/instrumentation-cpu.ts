@@ -58,7 +58,7 @@ export interface CpuResult {
 }
 
 /** Runs the benchmark: `rounds` × each variant for `seconds` at `rate` req/s after a warm-up. */
-export async function runInstrumentationCpu({ rate = 2_000, seconds = 5, rounds = 5, warmupSeconds = 3 } = {}): Promise<CpuResult> {
+export async function runInstrumentationCpu({ rate = 2_000, seconds = 4, rounds = 8, warmupSeconds = 3 } = {}): Promise<CpuResult> {
   const servers = new Map<Variant, Server>();
   try {
     for (const v of VARIANTS) servers.set(v, await startServer(v));

@@ -74,7 +74,7 @@ export interface LoadResult {
 }
 
 /** Runs the ramp and the long run on `bench`. */
-export async function runLoad(bench: BenchStack, { rampSeconds = 10, rampConcurrencies = [4, 8, 16, 32], seconds = 300 } = {}): Promise<LoadResult> {
+export async function runLoad(bench: BenchStack, { rampSeconds = 15, rampConcurrencies = [2, 4, 8, 16], seconds = 300 } = {}): Promise<LoadResult> {
   const ramp: LoadResult['ramp'] = [];
   for (const concurrency of rampConcurrencies) {
     const o = await traffic(bench, concurrency, rampSeconds);

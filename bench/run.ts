@@ -23,33 +23,44 @@ import { writeReport } from './report.ts';
 import { runScrape } from './scrape.ts';
 
 const quick = process.argv.includes('--quick');
+
+/** Runs one part; a failure is recorded (and reported) instead of losing every other figure. */
+async function attempt<T>(name: string, run: () => Promise<T>): Promise<T | { error: string }> {
+  log(name);
+  try {
+    return await run();
+  } catch (err) {
+    log(`${name} failed: ${(err as Error).stack ?? err}`);
+    return { error: (err as Error).message.split('\n')[0] ?? 'failed' };
+  }
+}
 const started = Date.now();
 const results: Record<string, unknown> = { machine: machine(), quick };
 
-log('hot path');
-results.hotPath = await runHotPath(quick ? { iterations: 200_000, runs: 3 } : {});
-log('instrumentation CPU per request');
-results.instrumentationCpu = await runInstrumentationCpu(quick ? { seconds: 2, rounds: 2, warmupSeconds: 1 } : {});
-log('scrape cost');
-results.scrape = await runScrape(quick ? { trafficRequests: 300, repeats: 5, syntheticRepeats: 2 } : {});
-log('cardinality');
-results.cardinality = await runCardinality(quick ? { hostileRequests: 5_000 } : {});
-
+// The stack part first, the micro-benchmarks last: on a shared machine the end of the run is the
+// quietest, and the micro-benchmarks are the most sensitive to other load.
 log('starting the local stack');
-const bench = await startBenchStack();
-try {
-  await sleep(quick ? 2_000 : 15_000); // settle after start-up before the idle reading
-  const idle = memorySnapshot(bench);
-  log('load run');
-  const { snapshots, ...load } = await runLoad(bench, quick ? { rampSeconds: 5, rampConcurrencies: [2, 4], seconds: 30 } : {});
-  results.load = load;
-  const storage = await prometheusStorage(bench);
-  results.footprint = { idle, underTraffic: peakMemory(snapshots), seedSizingMiB: SEED_SIZING_MIB, storage };
-  log('alert latency');
-  results.alertLatency = await runAlertLatency(bench, quick ? { posted: 1 } : {});
-} finally {
-  await bench.close();
+const bench = await attempt('the local stack', () => startBenchStack());
+if ('error' in bench) {
+  results.load = results.footprint = results.alertLatency = bench;
+} else {
+  try {
+    await sleep(quick ? 2_000 : 15_000); // settle after start-up before the idle reading
+    const idle = memorySnapshot(bench);
+    const load = await attempt('load run', () => runLoad(bench, quick ? { rampSeconds: 5, rampConcurrencies: [2, 4], seconds: 30 } : {}));
+    const { snapshots = [], ...loadFigures } = 'error' in load ? { ...load, snapshots: undefined } : load;
+    results.load = loadFigures;
+    results.footprint = await attempt('footprint', async () => ({ idle, underTraffic: peakMemory(snapshots), seedSizingMiB: SEED_SIZING_MIB, storage: await prometheusStorage(bench) }));
+    results.alertLatency = await attempt('alert latency', () => runAlertLatency(bench, quick ? { posted: 1 } : {}));
+  } finally {
+    await bench.close();
+  }
 }
+
+results.cardinality = await attempt('cardinality', () => runCardinality(quick ? { hostileRequests: 5_000 } : {}));
+results.scrape = await attempt('scrape cost', () => runScrape(quick ? { trafficRequests: 300, repeats: 5, syntheticRepeats: 2 } : {}));
+results.hotPath = await attempt('hot path', () => runHotPath(quick ? { iterations: 200_000, runs: 3 } : {}));
+results.instrumentationCpu = await attempt('instrumentation CPU per request', () => runInstrumentationCpu(quick ? { seconds: 2, rounds: 2, warmupSeconds: 1 } : {}));
 results.totalSeconds = Math.round((Date.now() - started) / 1000);
 
 const json = fileURLToPath(new URL(quick ? './results.quick.json' : './results.json', import.meta.url));

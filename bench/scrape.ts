@@ -14,25 +14,29 @@ import { renderMetrics } from '../src/metrics/exposition.ts';
 import { startTestApi } from '../test/support/api.ts';
 import { log, longestBlockMs, median, round } from './lib.ts';
 
-/** Median render time and the worst single block over `repeats` renders. */
-async function measure(repeats: number, render: () => Promise<string>): Promise<{ renderMs: number; maxBlockMs: number; medianBlockMs: number; bytes: number }> {
-  const times: number[] = [];
-  const blocks: number[] = [];
-  let bytes = 0;
+type Measured = { renderMs: number; maxBlockMs: number; medianBlockMs: number; bytes: number };
+
+/** Median render time and the worst single block over `repeats` renders of each, interleaved (a, b, a, b, ...). */
+async function measurePair(repeats: number, a: () => Promise<string>, b: () => Promise<string>): Promise<[Measured, Measured]> {
+  const runs = [a, b].map(() => ({ times: [] as number[], blocks: [] as number[], bytes: 0 }));
   for (let i = 0; i < repeats; i++) {
-    const { result, blockMs, elapsedMs } = await longestBlockMs(render);
-    times.push(elapsedMs);
-    blocks.push(blockMs);
-    bytes = result.length;
+    for (const [k, render] of [a, b].entries()) {
+      const { result, blockMs, elapsedMs } = await longestBlockMs(render);
+      const run = runs[k] as (typeof runs)[number];
+      run.times.push(elapsedMs);
+      run.blocks.push(blockMs);
+      run.bytes = result.length;
+    }
   }
-  return { renderMs: round(median(times), 2), maxBlockMs: round(Math.max(...blocks), 1), medianBlockMs: round(median(blocks), 1), bytes };
+  const summary = (r: (typeof runs)[number]): Measured => ({ renderMs: round(median(r.times), 2), maxBlockMs: round(Math.max(...r.blocks), 1), medianBlockMs: round(median(r.blocks), 1), bytes: r.bytes });
+  return [summary(runs[0] as (typeof runs)[number]), summary(runs[1] as (typeof runs)[number])];
 }
 
 const seriesCount = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
 
 export interface ScrapeResult {
-  real: { series: number; samokoderSeries: number; trafficRequests: number; ours: Awaited<ReturnType<typeof measure>>; promClient: Awaited<ReturnType<typeof measure>>; goalMs: number; meetsGoal: boolean };
-  synthetic: { histogramSeries: number; samples: number; ours: Awaited<ReturnType<typeof measure>>; promClient: Awaited<ReturnType<typeof measure>>; goalBlockMs: number; meetsGoal: boolean };
+  real: { series: number; samokoderSeries: number; trafficRequests: number; ours: Measured; promClient: Measured; goalMs: number; meetsGoal: boolean };
+  synthetic: { histogramSeries: number; samples: number; ours: Measured; promClient: Measured; goalBlockMs: number; meetsGoal: boolean };
 }
 
 /** Runs both parts; `trafficRequests` of mixed traffic first, `repeats` renders each. */
@@ -45,8 +49,7 @@ export async function runScrape({ trafficRequests = 2_000, repeats = 30, synthet
     log(`scrape: ${traffic.requests} traffic requests ${JSON.stringify(traffic.byStatus)}`);
     const registry = api.deps.metrics.registry;
     const text = await renderMetrics(registry);
-    const ours = await measure(repeats, () => renderMetrics(registry));
-    const promClient = await measure(repeats, () => registry.metrics());
+    const [ours, promClient] = await measurePair(repeats, () => renderMetrics(registry), () => registry.metrics());
     real = {
       series: seriesCount(text),
       samokoderSeries: text.split('\n').filter((l) => l.startsWith('samokoder_')).length,
@@ -72,8 +75,7 @@ export async function runScrape({ trafficRequests = 2_000, repeats = 30, synthet
     cells.cell(labels).observe(value);
     prom.observe(labels, value);
   }
-  const ours = await measure(syntheticRepeats, () => renderMetrics(oursRegistry));
-  const promClient = await measure(syntheticRepeats, () => promRegistry.metrics());
+  const [ours, promClient] = await measurePair(syntheticRepeats, () => renderMetrics(oursRegistry), () => promRegistry.metrics());
   const synthetic = {
     histogramSeries: syntheticSeries,
     samples: seriesCount(await renderMetrics(oursRegistry)),

@@ -88,7 +88,9 @@ export async function runTraffic(options: TrafficOptions): Promise<TrafficSummar
     }
     switch (i % 10) {
       case 0:
-        await call('POST', '/api/v1/auth/login', { email: user.email, password: 'a wrong password' });
+        // An unknown account: a failed login all the same, without locking the generator's own users
+        // (their lockout turned most of a long run into 429s).
+        await call('POST', '/api/v1/auth/login', { email: `nobody-${randomBytes(4).toString('hex')}@example.com`, password: 'a wrong password' });
         return;
       case 1:
         await call('GET', `/no-such-route/${i}`);

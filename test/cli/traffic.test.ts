@@ -11,8 +11,13 @@ before(async () => {
 after(() => api.close());
 
 test('traffic exercises registration, login, projects and error paths, within its request bound', async () => {
-  const summary = await runTraffic({ api: api.url, requests: 150, seconds: 60, concurrency: 4 });
+  const seen: Record<string, number> = {};
+  const summary = await runTraffic({ api: api.url, requests: 150, seconds: 60, concurrency: 4, onResponse: (status, ms) => {
+    assert.ok(ms >= 0);
+    seen[String(status)] = (seen[String(status)] ?? 0) + 1;
+  } });
   assert.equal(summary.requests, 150);
+  assert.deepEqual(seen, summary.byStatus, 'onResponse saw every request with its status');
   for (const status of ['201', '200', '202', '401', '404']) assert.ok((summary.byStatus[status] ?? 0) > 0, `no ${status} in ${JSON.stringify(summary.byStatus)}`);
   assert.ok(summary.projectsCreated > 0);
   const created = await api.metric('samokoder_projects_created_total');
