@@ -7,7 +7,7 @@
 import 'dotenv/config';
 import { alertingSchema, apiSchema, ConfigError, parseEnv, stackSchema } from '../config.ts';
 import { MissingBinaryError } from './packages.ts';
-import { startStack, StackError, type RunningStack } from './stack.ts';
+import { apiDownWorstCaseMs, startStack, StackError, type RunningStack } from './stack.ts';
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -40,7 +40,7 @@ function printSummary(stack: RunningStack): void {
   out(`Alert channels: ${active.length ? active.join(' + ') : 'none configured: alerts are printed here'}`);
   for (const warning of stack.warnings) err(`warning: ${warning}`);
   out(`Data: ${stack.dataDir}   Logs: ${stack.logDir}/<service>.log`);
-  out(`Try it: kill ${stack.service('api').process.pid} (the API) and APIDown fires in about 1.5 minutes. Ctrl+C stops everything.`);
+  out(`Try it: kill ${stack.service('api').process.pid} (the API); APIDown arrives within ${Math.round(apiDownWorstCaseMs(stack) / 1000)} s. Ctrl+C stops everything.`);
   out('');
 }
 

@@ -99,6 +99,14 @@ export function writePrometheusRuntime(dir: string, targets: ScrapeTarget[], opt
   return configFile;
 }
 
+/** The `for:` of alert `name` in the rule file `file` of rules/, in milliseconds (0 without one). */
+export function alertFor(name: string, file: string): number {
+  const doc = parse(readFileSync(join(RULES_DIR, file), 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; for?: string }> }> };
+  const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === name);
+  if (!rule) throw new Error(`alert ${name} not found in rules/${file}`);
+  return rule.for ? parseDuration(rule.for) : 0;
+}
+
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 
 /** A Prometheus duration (`1m30s`, `10s`, `7d`) in milliseconds; throws on anything else. */

@@ -11,11 +11,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderAlertmanagerConfig, TEMPLATES_DIR, writeAlertmanagerConfig, type Channels } from '../alerting/render.ts';
+import { severityTimings } from '../cli/endpoints.ts';
 import { alertingSchema, apiSchema, parseEnv, stackSchema } from '../config.ts';
 import { requireBinary } from './packages.ts';
 import { isPortFree } from './ports.ts';
 import type { ManagedProcess } from './process.ts';
-import { globalIntervals, parseDuration, waitForTargetsUp, type Intervals } from './prometheus.ts';
+import { alertFor, globalIntervals, parseDuration, waitForTargetsUp, type Intervals } from './prometheus.ts';
 import { SERVICES, type ServiceDefinition, type ServiceName, type StackContext } from './services.ts';
 
 /** This checkout's root. */
@@ -265,4 +266,15 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     started: () => [...handles.keys()],
     stop: stopAll,
   };
+}
+
+/**
+ * The longest time from the API's death to APIDown's notification that the running configs
+ * allow: the failed scrape, the evaluation that sees it, `for`, the evaluation that fires, and the
+ * critical route's group_wait. `npm start` tells the user; the e2e test adds a margin and waits.
+ */
+export function apiDownWorstCaseMs(stack: RunningStack): number {
+  const intervals = globalIntervals(stack.prometheusConfigFile);
+  const { groupWait } = severityTimings(readFileSync(stack.alertmanagerConfigFile, 'utf8'), 'critical');
+  return parseDuration(intervals.scrape) + 2 * parseDuration(intervals.evaluation) + alertFor('APIDown', 'api.yml') + parseDuration(groupWait);
 }

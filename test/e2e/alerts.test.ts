@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
-import { postAlerts, prometheusIntervals, ruleFor, severityTimings, startTestStack, type TestStack } from '../support/stack.ts';
+import { apiDownWorstCaseMs } from '../../src/stack/stack.ts';
+import { postAlerts, prometheusIntervals, severityTimings, startTestStack, type TestStack } from '../support/stack.ts';
 import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
 
 /** Slack for process scheduling on a busy two-core machine and Alertmanager's retry backoff. */
@@ -71,9 +72,8 @@ test('(c) Telegram fails the first 3 sends: the message is still delivered', asy
 
 test('(a) the API is killed: APIDown reaches Telegram and email within the bound the config implies; back up: resolved', async (t) => {
   const intervals = prometheusIntervals(stack);
-  const { groupWait, groupInterval } = severityTimings(stack, 'critical');
-  // First failed scrape, the evaluation that sees it, `for`, the evaluation that fires, group_wait.
-  const bound = intervals.scrape + 2 * intervals.evaluation + ruleFor('APIDown', 'api.yml') + groupWait + MARGIN_MS;
+  const { groupInterval } = severityTimings(stack, 'critical');
+  const bound = apiDownWorstCaseMs(stack) + MARGIN_MS;
   const remaining = () => Math.max(1, bound - (Date.now() - killedAt));
 
   const [message] = await telegram.waitForMessages(1, remaining(), (m) => m.text.includes('APIDown') && m.text.includes('FIRING'));

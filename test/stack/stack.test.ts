@@ -13,7 +13,7 @@ import { formatAlert, startAlertPrinter } from '../../src/stack/alert-printer.ts
 import { requireBinary } from '../../src/stack/packages.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { startProcess } from '../../src/stack/process.ts';
-import { configuredJobs, parseDuration, PROMETHEUS_CONFIG, RULES_DIR, writePrometheusRuntime } from '../../src/stack/prometheus.ts';
+import { alertFor, configuredJobs, parseDuration, PROMETHEUS_CONFIG, RULES_DIR, writePrometheusRuntime } from '../../src/stack/prometheus.ts';
 import { SERVICES } from '../../src/stack/services.ts';
 import { startStack, StackError } from '../../src/stack/stack.ts';
 import { tempDir } from '../support/services.ts';
@@ -120,6 +120,8 @@ test('Prometheus durations parse to milliseconds; anything else is refused', () 
   assert.equal(parseDuration('7d'), 7 * 86_400_000);
   assert.throws(() => parseDuration('1 m'), /not a Prometheus duration/);
   assert.throws(() => parseDuration('10'), /not a Prometheus duration/);
+  assert.equal(alertFor('APIDown', 'api.yml'), 60_000, "the seed's APIDown: unreachable for more than 1 min");
+  assert.throws(() => alertFor('NoSuchAlert', 'api.yml'), /alert NoSuchAlert not found in rules\/api\.yml/);
 });
 
 test('the Prometheus runtime dir links the real config and rules, and has a targets file per job', () => {

@@ -4,11 +4,9 @@
  * are the real ones) and the alert printer's lines collected.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { severityTimings as routeTimings } from '../../src/cli/endpoints.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { globalIntervals, parseDuration, RULES_DIR } from '../../src/stack/prometheus.ts';
+import { globalIntervals, parseDuration } from '../../src/stack/prometheus.ts';
 import type { ServiceName } from '../../src/stack/services.ts';
 import { startStack, type RunningStack } from '../../src/stack/stack.ts';
 import { tempDir } from './services.ts';
@@ -61,14 +59,6 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     dir.remove();
     throw err;
   }
-}
-
-/** The `for:` of alert `name` in the real rule files, in milliseconds. */
-export function ruleFor(name: string, file: string): number {
-  const doc = parse(readFileSync(join(RULES_DIR, file), 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; for?: string }> }> };
-  const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === name);
-  if (!rule) throw new Error(`alert ${name} not found in rules/${file}`);
-  return rule.for ? parseDuration(rule.for) : 0;
 }
 
 /** Global scrape and evaluation intervals of the Prometheus config the stack runs, in milliseconds. */
