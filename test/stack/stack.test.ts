@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { formatAlert, startAlertPrinter } from '../../src/stack/alert-printer.ts';
 import { requireBinary } from '../../src/stack/packages.ts';
-import { freePort } from '../../src/stack/ports.ts';
+import { freePort, isPortFree } from '../../src/stack/ports.ts';
 import { startProcess } from '../../src/stack/process.ts';
 import { alertFor, configuredJobs, parseDuration, PROMETHEUS_CONFIG, RULES_DIR, writePrometheusRuntime } from '../../src/stack/prometheus.ts';
 import { SERVICES } from '../../src/stack/services.ts';
@@ -163,6 +163,25 @@ test('with METRICS_TOKEN the runtime config scrapes the API with it, from a 0600
     assert.ok(!readFileSync(configFile, 'utf8').includes(token), 'the token itself is not in the config');
     const check = spawnSync(requireBinary('promtool'), ['check', 'config', configFile], { encoding: 'utf8' });
     assert.equal(check.status, 0, check.stdout + check.stderr);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a service that fails to start: a StackError naming it and its output, and what was started is stopped', async () => {
+  const dir = tempDir('stack-fail');
+  chmodSync(dir.path, 0o711); // PostgreSQL runs as postgres when we are root
+  try {
+    const names = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
+    const ports: Record<string, string> = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())])));
+    // The API validates its own configuration and exits 1: it fails after PostgreSQL and Redis are up.
+    const env = { PATH: process.env.PATH, DATA_DIR: dir.path, LOG_LEVEL: 'loud', ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts`, ...ports };
+    await assert.rejects(startStack({ env }), (err: Error) => {
+      assert.ok(err instanceof StackError, String(err));
+      assert.match(err.message, /^api failed to start: api exited during start \(1\):\n.*LOG_LEVEL must be/s);
+      return true;
+    });
+    for (const name of ['POSTGRES_PORT', 'REDIS_PORT']) assert.equal(await isPortFree(Number(ports[name])), true, `${name}: stopped after the failure`);
   } finally {
     dir.remove();
   }
