@@ -60,7 +60,7 @@ export interface LoadResult {
   byStatus: Record<string, number>;
   errorRatio: number;
   goals: { p95Below500: boolean; errorsBelow0_1pct: boolean; noUpwardMemoryTrend: boolean };
-  apiMemory: { firstMiB: number; lastMiB: number; peakMiB: number; slopeMiBPerMinAfterFirstMinute: number; samples: Array<[number, number]> };
+  apiMemory: { firstMiB: number; lastMiB: number; peakMiB: number; slopeMiBPerMinAfterFirstMinute: number | null; samples: Array<[number, number]> };
   prometheus: {
     counterDelta: number;
     generatorAnswered: number;
@@ -129,7 +129,7 @@ export async function runLoad(bench: BenchStack, { rampSeconds = 15, rampConcurr
       // Under 1 MiB/min after the first minute (JIT, pools and caches warm up in the first).
       noUpwardMemoryTrend: trend < 1,
     },
-    apiMemory: { firstMiB: rss[0] ?? Number.NaN, lastMiB: rss[rss.length - 1] ?? Number.NaN, peakMiB: Math.max(...rss), slopeMiBPerMinAfterFirstMinute: round(trend, 2), samples },
+    apiMemory: { firstMiB: rss[0] ?? Number.NaN, lastMiB: rss[rss.length - 1] ?? Number.NaN, peakMiB: Math.max(...rss), slopeMiBPerMinAfterFirstMinute: Number.isFinite(trend) ? round(trend, 2) : null, samples },
     prometheus: {
       counterDelta: after - before,
       generatorAnswered: answered,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { installErrorHandler } from '../../src/errors.ts';
-import { instrumentHttp } from '../../src/metrics/http.ts';
+import { instrumentHttp, routeTemplate } from '../../src/metrics/http.ts';
 import { createMetrics } from '../../src/metrics/registry.ts';
 import { sampleValue } from '../support/api.ts';
 
@@ -64,4 +64,23 @@ test('in-progress gauge counts a request while it is served', async () => {
   await pending;
   const afterward = await metrics.registry.getSingleMetricAsString('samokoder_http_requests_in_progress');
   assert.equal(sampleValue(afterward, 'samokoder_http_requests_in_progress', { endpoint: '/slow' }), 0);
+});
+
+test('the route template read by the hooks agrees with request.routeOptions.url, matched or not', async () => {
+  const app = Fastify();
+  const seen: Array<[string | undefined, string | undefined]> = [];
+  app.addHook('onRequest', (request, _reply, done) => {
+    seen.push([routeTemplate(request), request.routeOptions.url]);
+    done();
+  });
+  app.get('/items/:id', async () => ({ ok: true }));
+  app.register(async (child) => child.post('/child/:x', async () => ({ ok: true })), { prefix: '/p' });
+  await app.inject('/items/7');
+  await app.inject({ method: 'POST', url: '/p/child/1' });
+  await app.inject('/nowhere');
+  assert.deepEqual(seen, [
+    ['/items/:id', '/items/:id'],
+    ['/p/child/:x', '/p/child/:x'],
+    [undefined, undefined],
+  ]);
 });
