@@ -3,11 +3,10 @@
 // of monitoring/prometheus/rules routes somewhere sensible, and the timings and inhibitions are
 // the ones issue 3 asks for (current `matchers` syntax, group_interval >= 1m, narrow inhibitions).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { listAlerts } from '../../src/monitoring/rules.ts';
 import { amtool, renderTo, routeReceivers, VARIANTS, type Variant } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
 
@@ -47,13 +46,6 @@ describe('each severity reaches the right receivers in each channel combination'
   });
 });
 
-const rulesDir = fileURLToPath(new URL('../../monitoring/prometheus/rules/', import.meta.url));
-type Rule = { alert?: string; labels?: Record<string, string> };
-const alertRules = (): Rule[] =>
-  readdirSync(rulesDir)
-    .filter((f) => f.endsWith('.yml'))
-    .flatMap((f) => (parse(readFileSync(join(rulesDir, f), 'utf8')).groups as Array<{ rules: Rule[] }>).flatMap((g) => g.rules))
-    .filter((r) => r.alert !== undefined);
 
 describe("the seed's alert tables, with the labels of the real rules", () => {
   // Seed: critical -> Telegram + Email; warning and info -> Telegram.
@@ -70,14 +62,14 @@ describe("the seed's alert tables, with the labels of the real rules", () => {
   };
   for (const [alertname, receivers] of Object.entries(seed)) {
     test(alertname, () => {
-      const rules = alertRules().filter((r) => r.alert === alertname);
+      const rules = listAlerts().filter((r) => r.alert === alertname);
       assert.ok(rules.length > 0, `no rule named ${alertname} in monitoring/prometheus/rules`);
       for (const rule of rules) assert.deepEqual(routeReceivers(files.both, { alertname, ...rule.labels }), receivers);
     });
   }
 
   test('every rule has a severity the routing knows, and Watchdog reaches no person', () => {
-    const rules = alertRules();
+    const rules = listAlerts();
     assert.ok(rules.length >= 9);
     for (const rule of rules) {
       const labels: Record<string, string> = { alertname: rule.alert as string, ...rule.labels };
