@@ -1,10 +1,13 @@
 /**
  * Benchmark 1, instrumentation CPU per request: the same one-route Fastify app with no metrics,
- * with our hooks (src/metrics/http.ts) and with fastify-metrics, each in its own child process
+ * with three empty hooks (Fastify's dispatch alone), with our hooks (src/metrics/http.ts) and with
+ * fastify-metrics, each in its own child process
  * (bench/cpu-server.ts), driven by autocannon at a fixed overall rate with pipelining 1. The
- * server's CPU comes from `process.cpuUsage()` in the server process. Rounds interleave the
- * variants (rotating the order) so drift in machine load hits all three alike; the overhead is
- * the median of per-round differences from no-metrics.
+ * server's CPU comes from `process.cpuUsage()` in the server process. In each round the three
+ * servers are loaded at the same time, each at the same fixed rate, so whatever else the machine
+ * does in that window hits all three alike (measured one after another, other load on a shared
+ * 2-core machine moved the no-metrics figure by 2× between rounds); the overhead is the median
+ * of per-round differences from no-metrics.
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -13,7 +16,7 @@ import type { Variant } from './cpu-server.ts';
 import { log, median, round } from './lib.ts';
 
 const SERVER = fileURLToPath(new URL('./cpu-server.ts', import.meta.url));
-const VARIANTS: readonly Variant[] = ['none', 'ours', 'fastify-metrics'];
+const VARIANTS: readonly Variant[] = ['none', 'empty-hooks', 'ours', 'fastify-metrics'];
 
 interface Server {
   child: ChildProcess;
@@ -42,13 +45,14 @@ function load(port: number, rate: number, seconds: number) {
 }
 
 export interface CpuResult {
+  /** Requests per second each server receives (all three at once). */
   rate: number;
   seconds: number;
   rounds: number;
   /** Median CPU µs per request, per variant. */
   cpuMicrosPerRequest: Record<Variant, number>;
-  /** Median over rounds of (variant − none), µs per request. */
-  overheadMicros: { ours: number; fastifyMetrics: number };
+  /** Median over rounds of (variant − none), µs per request; `oursOverEmptyHooks`: ours − empty-hooks (our code alone). */
+  overheadMicros: { ours: number; fastifyMetrics: number; emptyHooks: number; oursOverEmptyHooks: number };
   /** fastify-metrics' overhead / ours. */
   peerRatio: number;
   goalMicros: number;
@@ -57,29 +61,33 @@ export interface CpuResult {
   served: Record<Variant, { requests: number; non2xx: number; errors: number }>;
 }
 
-/** Runs the benchmark: `rounds` × each variant for `seconds` at `rate` req/s after a warm-up. */
-export async function runInstrumentationCpu({ rate = 2_000, seconds = 4, rounds = 8, warmupSeconds = 3 } = {}): Promise<CpuResult> {
+/** Runs the benchmark: `rounds` of `seconds`, each server at `rate` req/s at the same time, after a warm-up. */
+export async function runInstrumentationCpu({ rate = 1_500, seconds = 4, rounds = 11, warmupSeconds = 3 } = {}): Promise<CpuResult> {
   const servers = new Map<Variant, Server>();
   try {
     for (const v of VARIANTS) servers.set(v, await startServer(v));
-    for (const v of VARIANTS) await load((servers.get(v) as Server).port, rate, warmupSeconds);
+    await Promise.all(VARIANTS.map((v) => load((servers.get(v) as Server).port, rate, warmupSeconds)));
     const perRound: Array<Record<Variant, number>> = [];
     const served = Object.fromEntries(VARIANTS.map((v) => [v, { requests: 0, non2xx: 0, errors: 0 }])) as CpuResult['served'];
     for (let r = 0; r < rounds; r++) {
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length] as Variant);
       const round: Partial<Record<Variant, number>> = {};
-      for (const v of order) {
-        const server = servers.get(v) as Server;
-        server.child.send('start');
-        const result = await load(server.port, rate, seconds);
-        const answer = server.next();
-        server.child.send('stop');
-        const { cpuMicros, requests } = await answer;
+      const all = VARIANTS.map((v) => ({ v, server: servers.get(v) as Server }));
+      for (const { server } of all) server.child.send('start');
+      const loads = await Promise.all(all.map(({ server }) => load(server.port, rate, seconds)));
+      const answers = await Promise.all(
+        all.map(({ server }) => {
+          const answer = server.next();
+          server.child.send('stop');
+          return answer;
+        }),
+      );
+      all.forEach(({ v }, i) => {
+        const { cpuMicros, requests } = answers[i];
         round[v] = cpuMicros / requests;
         served[v].requests += requests;
-        served[v].non2xx += result.non2xx;
-        served[v].errors += result.errors;
-      }
+        served[v].non2xx += (loads[i] as (typeof loads)[number]).non2xx;
+        served[v].errors += (loads[i] as (typeof loads)[number]).errors;
+      });
       perRound.push(round as Record<Variant, number>);
       log(`cpu round ${r + 1}/${rounds}: ${VARIANTS.map((v) => `${v} ${round[v]?.toFixed(1)} µs`).join(', ')}`);
     }
@@ -90,7 +98,12 @@ export async function runInstrumentationCpu({ rate = 2_000, seconds = 4, rounds 
       seconds,
       rounds,
       cpuMicrosPerRequest: Object.fromEntries(VARIANTS.map((v) => [v, round(median(perRound.map((p) => p[v])), 2)])) as Record<Variant, number>,
-      overheadMicros: { ours: round(ours, 2), fastifyMetrics: round(peer, 2) },
+      overheadMicros: {
+        ours: round(ours, 2),
+        fastifyMetrics: round(peer, 2),
+        emptyHooks: round(median(perRound.map((p) => p['empty-hooks'] - p.none)), 2),
+        oursOverEmptyHooks: round(median(perRound.map((p) => p.ours - p['empty-hooks'])), 2),
+      },
       peerRatio: round(peer / Math.max(ours, 0.01), 1),
       goalMicros: 2,
       meetsGoal: ours <= 2,
