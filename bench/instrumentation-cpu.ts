@@ -53,8 +53,8 @@ export interface CpuResult {
   cpuMicrosPerRequest: Record<Variant, number>;
   /** Median over rounds of (variant − none), µs per request; `oursOverEmptyHooks`: ours − empty-hooks (our code alone). */
   overheadMicros: { ours: number; fastifyMetrics: number; emptyHooks: number; oursOverEmptyHooks: number };
-  /** fastify-metrics' overhead / ours. */
-  peerRatio: number;
+  /** fastify-metrics' overhead / ours (null when ours is under 0.1 µs: within noise). */
+  peerRatio: number | null;
   goalMicros: number;
   meetsGoal: boolean;
   /** Requests served and non-2xx per variant, summed over measured rounds. */
@@ -104,7 +104,7 @@ export async function runInstrumentationCpu({ rate = 1_500, seconds = 4, rounds 
         emptyHooks: round(median(perRound.map((p) => p['empty-hooks'] - p.none)), 2),
         oursOverEmptyHooks: round(median(perRound.map((p) => p.ours - p['empty-hooks'])), 2),
       },
-      peerRatio: round(peer / Math.max(ours, 0.01), 1),
+      peerRatio: ours >= 0.1 ? round(peer / ours, 1) : null,
       goalMicros: 2,
       meetsGoal: ours <= 2,
       served,

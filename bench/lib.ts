@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createMetrics } from '../src/metrics/registry.ts';
 
@@ -45,6 +45,8 @@ export function machine() {
     memoryGiB: round(totalmem() / 2 ** 30, 1),
     os,
     node: process.version,
+    /** 1, 5 and 15 minute load averages when the run started: other work on a shared machine. */
+    loadAverage: loadavg().map((x) => round(x, 2)),
     date: new Date().toISOString(),
   };
 }
