@@ -96,7 +96,7 @@ ${table(
     row('5b. APIDown: kill → Telegram', 'minimum + evaluation + group_wait', () => [`${a().apiDown.delayS} s`, `minimum ${a().apiDown.minimumS} s`, `${ok(a().apiDown.meetsGoal)} (≤ ${a().apiDown.goalS} s)`]),
     row('§8 load: p95 at the highest sustained rate', '< 500 ms', () => [`${l().latencyMs.p95} ms at ${l().rps} req/s`, '', ok(l().goals.p95Below500)]),
     row('§8 load: errors (5xx, no answer)', '< 0.1 %', () => [`${(l().errorRatio * 100).toFixed(3)} %`, '', ok(l().goals.errorsBelow0_1pct)]),
-    row('§8 load: API memory trend after the first minute', 'no upward trend (< 1 MiB/min)', () => [`${l().apiMemory.slopeMiBPerMinAfterFirstMinute} MiB/min`, '', ok(l().goals.noUpwardMemoryTrend)]),
+    row('§8 load: API memory trend after the first minute', 'no upward trend (< 1 MiB/min)', () => [`${l().apiMemory.slopeMiBPerMinAfterFirstMinute ?? 'n/a'} MiB/min`, '', ok(l().goals.noUpwardMemoryTrend)]),
   ],
 )}
 
