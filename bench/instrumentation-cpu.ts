@@ -62,7 +62,7 @@ export interface CpuResult {
 }
 
 /** Runs the benchmark: `rounds` of `seconds`, each server at `rate` req/s at the same time, after a warm-up. */
-export async function runInstrumentationCpu({ rate = 1_500, seconds = 4, rounds = 11, warmupSeconds = 3 } = {}): Promise<CpuResult> {
+export async function runInstrumentationCpu({ rate = 1_500, seconds = 4, rounds = 15, warmupSeconds = 3 } = {}): Promise<CpuResult> {
   const servers = new Map<Variant, Server>();
   try {
     for (const v of VARIANTS) servers.set(v, await startServer(v));

@@ -119,7 +119,15 @@ ${table(
 )}
 
 Our code alone (ours − empty hooks, per round, median): **${c().overheadMicros.oursOverEmptyHooks} µs**; the rest of ours' overhead is
-Fastify running any hooks at all (the abort hook adds a \`close\` listener per request).
+Fastify running any hooks at all (the abort hook adds a \`close\` listener per request). The 'ours' server
+carries the API's whole registry, process metrics included (their event-loop-delay monitor and GC
+observer cost CPU whether or not requests come; fastify-metrics' defaults collect the same).
+
+**Precision.** On this virtual machine a request costs 50-110 µs of server CPU from one round to the
+next even with nothing else running (the same kind of route measured 32-34 µs in the team's shared
+notes, facts.md), so a single round's difference is uncertain by several µs; the median over
+${c().rounds} simultaneous rounds narrows that, but a difference of 1-2 µs is at the edge of what this machine
+can resolve. The hot path (§2) measures our own per-request code directly: ${r.hotPath && !('error' in r.hotPath) ? r.hotPath.hooksTotalNs : '—'} ns.
 
 Requests served per variant (all rounds): ${Object.entries(c().served).map(([v, x]) => `${v} ${x.requests} (non-2xx ${x.non2xx}, errors ${x.errors})`).join('; ')}.
 `)}
