@@ -6,8 +6,9 @@
  *
  * `--quick` shortens every part (minutes → seconds) to check the harness; its figures are not
  * comparable: it writes bench/results.quick.json (not committed) and a report in the temp dir.
+ * `--report-only` rewrites docs/benchmarks.md from bench/results.json without measuring.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,15 @@ import { writeReport } from './report.ts';
 import { runScrape } from './scrape.ts';
 
 const quick = process.argv.includes('--quick');
+const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const JSON_FILE = fileURLToPath(new URL(quick ? './results.quick.json' : './results.json', import.meta.url));
+
+// `--report-only`: rewrite docs/benchmarks.md from bench/results.json (after a change to the report's text).
+if (process.argv.includes('--report-only')) {
+  writeReport(JSON.parse(readFileSync(JSON_FILE, 'utf8')), DOC);
+  log(`wrote ${DOC} from ${JSON_FILE}`);
+  process.exit(0);
+}
 
 /** Runs one part; a failure is recorded (and reported) instead of losing every other figure. */
 async function attempt<T>(name: string, run: () => Promise<T>): Promise<T | { error: string }> {
@@ -63,8 +73,8 @@ results.hotPath = await attempt('hot path', () => runHotPath(quick ? { iteration
 results.instrumentationCpu = await attempt('instrumentation CPU per request', () => runInstrumentationCpu(quick ? { seconds: 2, rounds: 2, warmupSeconds: 1 } : {}));
 results.totalSeconds = Math.round((Date.now() - started) / 1000);
 
-const json = fileURLToPath(new URL(quick ? './results.quick.json' : './results.json', import.meta.url));
+const json = JSON_FILE;
 writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
-const report = quick ? join(tmpdir(), 'samokoder-benchmarks.quick.md') : fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const report = quick ? join(tmpdir(), 'samokoder-benchmarks.quick.md') : DOC;
 writeReport(results as unknown as Parameters<typeof writeReport>[0], report);
 log(`done in ${results.totalSeconds} s: ${json} and ${report}`);
