@@ -252,7 +252,7 @@ the generator's deliberate bad requests; its wrong-password logins now use unkno
 own users they locked them, and a first run answered half its requests 429); **errors ${(l().errorRatio * 100).toFixed(3)} %**.
 The API, PostgreSQL, Redis, Prometheus, the exporters and the generator share the two cores;
 registrations and logins hash passwords with a memory-hard function, the most expensive requests of
-the mix. Past ${l().concurrency} clients throughput falls and p95 climbs: the machine is saturated.
+the mix.${l().ramp.some((x) => x.concurrency > l().concurrency && x.rps < l().rps) ? ` Past ${l().concurrency} clients throughput falls and p95 climbs: the machine is saturated.` : ''}
 
 API memory (RSS, every 10 s): first ${l().apiMemory.firstMiB} MiB, last ${l().apiMemory.lastMiB} MiB, peak ${l().apiMemory.peakMiB} MiB; least-squares
 slope after the first minute **${l().apiMemory.slopeMiBPerMinAfterFirstMinute ?? 'n/a (run too short)'} MiB/min**.
