@@ -5,7 +5,7 @@
  * Alertmanager sending to the Telegram double, and rate limits raised so that the load generator
  * (one client address) measures the API rather than the limiter.
  */
-import { freePort } from '../src/stack/ports.ts';
+import { freeServicePorts } from '../src/stack/services.ts';
 import { startStack, type RunningStack } from '../src/stack/stack.ts';
 import { tempDir } from '../test/support/services.ts';
 import { prometheusIntervals } from '../test/support/stack.ts';
@@ -31,8 +31,7 @@ export async function promQuery(stack: RunningStack, query: string): Promise<num
 export async function startBenchStack(): Promise<BenchStack> {
   const telegram = await startTelegramDouble();
   const dir = tempDir('bench-stack');
-  const portVars = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
-  const ports = Object.fromEntries(await Promise.all(portVars.map(async (name) => [name, String(await freePort())])));
+  const ports = await freeServicePorts();
   try {
     const stack = await startStack({
       env: {

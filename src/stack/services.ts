@@ -11,6 +11,7 @@ import { startAlertmanager } from './alertmanager.ts';
 import type { DebianBinary } from './packages.ts';
 import { requireBinary } from './packages.ts';
 import { startPostgres } from './postgres.ts';
+import { freePort } from './ports.ts';
 import { httpReady, startProcess, type ManagedProcess } from './process.ts';
 import { writePrometheusRuntime, type Intervals, type ScrapeTarget } from './prometheus.ts';
 import { startRedis } from './redis.ts';
@@ -291,4 +292,13 @@ export function prometheusArgs(ctx: StackContext, configFile: string): string[] 
 /** The file_sd targets of the local stack: one per service that Prometheus scrapes. */
 export function scrapeTargets(ctx: StackContext): ScrapeTarget[] {
   return SERVICES.flatMap((s) => (s.scrape ? [{ job: s.scrape.job, instance: s.scrape.instance, metricsPath: s.scrape.metricsPath, address: `127.0.0.1:${ctx.ports[s.name]}` }] : []));
+}
+
+/**
+ * A free loopback port for every service whose port is a `*_PORT` variable, as environment
+ * entries (`{ API_PORT: '41234', ... }`): how tests and benchmarks run a stack beside another.
+ */
+export async function freeServicePorts(): Promise<Record<string, string>> {
+  const variables = SERVICES.map((s) => s.portVariable).filter((v) => v.endsWith('_PORT'));
+  return Object.fromEntries(await Promise.all(variables.map(async (name) => [name, String(await freePort())])));
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { severityTimings as routeTimings } from '../../src/cli/endpoints.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { globalIntervals, parseDuration } from '../../src/stack/prometheus.ts';
-import type { ServiceName } from '../../src/stack/services.ts';
+import { freeServicePorts, type ServiceName } from '../../src/stack/services.ts';
 import { startStack, type RunningStack } from '../../src/stack/stack.ts';
 import { tempDir } from './services.ts';
 
@@ -26,8 +26,7 @@ export interface TestStack extends RunningStack {
 /** Starts a test stack; `env` adds configuration (alert channels, SAMOKODER_ENV, ...). */
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
   const dir = tempDir('stack');
-  const portVars = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
-  const ports = Object.fromEntries(await Promise.all(portVars.map(async (name) => [name, String(await freePort())])));
+  const ports = await freeServicePorts();
   const printed: string[] = [];
   const crashes: TestStack['crashes'] = [];
   try {
