@@ -44,6 +44,10 @@ const FAST_BURN = 14.4;
 
 const red = (value: number): Step[] => [{ value, color: 'red' }];
 
+/** A stat panel of the share of a 30-day error budget still unspent. */
+const budgetLeft = (title: string, description: string, expr: string): PanelJson =>
+  stat({ title, description, queries: [{ expr, legend: 'budget left' }], unit: 'percentunit', decimals: 1, baseColor: 'red', steps: BUDGET_STEPS, w: 6, h: 5 });
+
 /** A stat panel showing a 0/1 health series as DOWN/UP. */
 const upDown = (title: string, description: string, expr: string, legend: string): PanelJson =>
   stat({
@@ -361,28 +365,8 @@ function panels(): PanelJson[] {
       w: 6,
       h: 5,
     }),
-    stat({
-      title: 'Availability Error Budget Left',
-      description: 'Share of the 30-day availability error budget (0.1% of requests) still unspent; below 0 the SLO is missed.',
-      queries: [{ expr: 'min(job:samokoder_http_availability:error_budget_remaining30d{job="samokoder-api"})', legend: 'budget left' }],
-      unit: 'percentunit',
-      decimals: 1,
-      baseColor: 'red',
-      steps: BUDGET_STEPS,
-      w: 6,
-      h: 5,
-    }),
-    stat({
-      title: 'Latency Error Budget Left',
-      description: 'Share of the 30-day latency error budget (5% of requests may take over 0.5 s) still unspent.',
-      queries: [{ expr: 'min(job:samokoder_http_latency:error_budget_remaining30d{job="samokoder-api"})', legend: 'budget left' }],
-      unit: 'percentunit',
-      decimals: 1,
-      baseColor: 'red',
-      steps: BUDGET_STEPS,
-      w: 6,
-      h: 5,
-    }),
+    budgetLeft('Availability Error Budget Left', 'Share of the 30-day availability error budget (0.1% of requests) still unspent; below 0 the SLO is missed.', 'min(job:samokoder_http_availability:error_budget_remaining30d{job="samokoder-api"})'),
+    budgetLeft('Latency Error Budget Left', 'Share of the 30-day latency error budget (5% of requests may take over 0.5 s) still unspent.', 'min(job:samokoder_http_latency:error_budget_remaining30d{job="samokoder-api"})'),
     stat({
       title: 'Requests Within 0.5 s (30d)',
       description: 'Share of requests that finished within 0.5 s over 30 days; the objective is 95%.',
