@@ -5,11 +5,10 @@
  *
  * Disk uses the seed's formula: samples/s × bytes/sample × retention seconds.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError, parseEnv, stackSchema } from '../config.ts';
 import { parseDuration } from '../stack/prometheus.ts';
 import { endpoints, HttpError, request } from './endpoints.ts';
-import type { Output } from './render-config.ts';
+import { commandArgs, processOutput, type Output } from './args.ts';
 
 /**
  * Bytes per sample on disk until Prometheus has compacted a block (about 2-3 h after its start)
@@ -155,17 +154,9 @@ Reads active series, ingestion rate and bytes per sample from Prometheus (PROMET
 
 /** Runs `capacity` against `env`; returns the exit code. */
 export async function capacityCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  let values: { retention?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { retention: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
-  } catch (err) {
-    output.err(`capacity: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    output.out(USAGE);
-    return 0;
-  }
+  const args = commandArgs('capacity', USAGE, argv, { retention: { type: 'string' }, json: { type: 'boolean' } }, output);
+  if (typeof args === 'number') return args;
+  const { values } = args;
   let prometheusUrl: string;
   let retention: string;
   try {
@@ -199,8 +190,5 @@ export async function capacityCommand(argv: string[], env: NodeJS.ProcessEnv, ou
 
 /** Entry point for the CLI dispatcher. */
 export async function run(args: string[]): Promise<number> {
-  return capacityCommand(args, process.env, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  });
+  return capacityCommand(args, process.env, processOutput);
 }

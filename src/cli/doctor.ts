@@ -7,10 +7,9 @@
  *
  * Exit codes: 0 healthy; 1 a problem (each printed with ✖ and what is broken); 2 bad usage.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
 import { displayUrl, endpoints, HttpError, receiversOf, request, type Endpoints } from './endpoints.ts';
-import type { Output } from './render-config.ts';
+import { commandArgs, processOutput, type Output } from './args.ts';
 
 const USAGE = `Usage: doctor
   Checks Prometheus (PROMETHEUS_URL, default http://127.0.0.1:$PROMETHEUS_PORT), Alertmanager
@@ -187,16 +186,8 @@ async function checkGrafana(url: string | undefined, report: Report): Promise<vo
 
 /** Runs `doctor` against `env`; returns the exit code. */
 export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  try {
-    const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
-    if (values.help) {
-      output.out(USAGE);
-      return 0;
-    }
-  } catch (err) {
-    output.err(`doctor: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const args = commandArgs('doctor', USAGE, argv, {}, output);
+  if (typeof args === 'number') return args;
   let urls: Endpoints;
   try {
     urls = endpoints(env);
@@ -220,8 +211,5 @@ export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv, outp
 
 /** Entry point for the CLI dispatcher. */
 export async function run(args: string[]): Promise<number> {
-  return doctorCommand(args, process.env, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  });
+  return doctorCommand(args, process.env, processOutput);
 }

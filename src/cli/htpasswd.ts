@@ -14,8 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { requireBinary } from '../stack/packages.ts';
+import { commandArgs, processOutput, type Output } from './args.ts';
 
 /** The file docker-compose's nginx reads (monitoring/nginx is mounted at /etc/nginx/samokoder). */
 export const DEFAULT_HTPASSWD = fileURLToPath(new URL('../../monitoring/nginx/auth/htpasswd', import.meta.url));
@@ -33,32 +33,16 @@ const USAGE = `Usage: htpasswd USER [--file PATH]
   --file PATH  default: monitoring/nginx/auth/htpasswd`;
 
 /** Where the command writes its lines, and where the password comes from. */
-export interface HtpasswdIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
+export interface HtpasswdIo extends Output {
   /** The piped password; undefined to let htpasswd prompt on the terminal. */
   password?: string;
 }
 
 /** Runs `htpasswd` with `argv` (the arguments after the command name). */
 export function htpasswdCommand(argv: string[], io: HtpasswdIo): number {
-  let values: { file?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: { file: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (err) {
-    io.err(`htpasswd: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
+  const args = commandArgs('htpasswd', USAGE, argv, { file: { type: 'string' } }, io, true);
+  if (typeof args === 'number') return args;
+  const { values, positionals } = args;
   const [user, ...extra] = positionals;
   if (!user || extra.length > 0) {
     io.err(`htpasswd: give exactly one user name (the password is read from stdin, never an argument)\n${USAGE}`);
@@ -103,9 +87,5 @@ async function readPipedPassword(): Promise<string> {
 /** Entry point for the CLI dispatcher (`npm run samokoder -- htpasswd USER`). */
 export async function run(args: string[]): Promise<number> {
   const password = process.stdin.isTTY ? undefined : await readPipedPassword();
-  return htpasswdCommand(args, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-    password,
-  });
+  return htpasswdCommand(args, { ...processOutput, password });
 }

@@ -6,9 +6,9 @@
  * Exit codes: 0 written; 1 invalid configuration or the file could not be written; 2 bad usage.
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { renderAlertmanagerConfig, TEMPLATES_DIR, writeAlertmanagerConfig } from '../alerting/render.ts';
 import { alertingSchema, ConfigError, parseEnv, stackSchema, type AlertingConfig } from '../config.ts';
+import { commandArgs, processOutput, type Output } from './args.ts';
 
 const USAGE = `Usage: render-config [--out PATH] [--templates DIR]
   --out PATH       where to write alertmanager.yml (default: $DATA_DIR/alertmanager/alertmanager.yml)
@@ -16,35 +16,11 @@ const USAGE = `Usage: render-config [--out PATH] [--templates DIR]
                    (default: this checkout's monitoring/alertmanager/templates;
                    docker-compose: /etc/alertmanager/templates)`;
 
-/** Where the command writes its lines; the process's streams by default. */
-export interface Output {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-const processOutput: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
-
 /** Runs `render-config` with `argv` (the arguments after the command name) against `env`. */
 export async function renderConfigCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output = processOutput): Promise<number> {
-  let values: { out?: string; templates?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { out: { type: 'string' }, templates: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    output.err(`render-config: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    output.out(USAGE);
-    return 0;
-  }
+  const args = commandArgs('render-config', USAGE, argv, { out: { type: 'string' }, templates: { type: 'string' } }, output);
+  if (typeof args === 'number') return args;
+  const { values } = args;
 
   let alerting: AlertingConfig;
   let out: string;

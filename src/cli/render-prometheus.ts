@@ -8,12 +8,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, parseEnv, stackSchema } from '../config.ts';
 import { PROMETHEUS_CONFIG, PROMETHEUS_DIR } from '../stack/prometheus.ts';
 import { withRemoteWrite } from '../stack/remote-write.ts';
 import { displayUrl } from './endpoints.ts';
-import type { Output } from './render-config.ts';
+import { commandArgs, processOutput, type Output } from './args.ts';
 
 /** The default output: beside the committed prometheus.yml (git-ignored). */
 export const RENDERED_PROMETHEUS_CONFIG = join(PROMETHEUS_DIR, 'prometheus.rendered.yml');
@@ -24,17 +23,9 @@ const USAGE = `Usage: render-prometheus [--out PATH]
 
 /** Runs `render-prometheus` with `argv` against `env`. */
 export async function renderPrometheusCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  let values: { out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
-  } catch (err) {
-    output.err(`render-prometheus: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    output.out(USAGE);
-    return 0;
-  }
+  const args = commandArgs('render-prometheus', USAGE, argv, { out: { type: 'string' } }, output);
+  if (typeof args === 'number') return args;
+  const { values } = args;
   let url: string | undefined;
   try {
     url = parseEnv(stackSchema, env).REMOTE_WRITE_URL;
@@ -58,8 +49,5 @@ export async function renderPrometheusCommand(argv: string[], env: NodeJS.Proces
 
 /** Entry point for the CLI dispatcher. */
 export async function run(args: string[]): Promise<number> {
-  return renderPrometheusCommand(args, process.env, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  });
+  return renderPrometheusCommand(args, process.env, processOutput);
 }

@@ -8,11 +8,10 @@
  * Exit codes: 0 accepted and routed to a receiver that sends somewhere; 1 otherwise; 2 bad usage.
  */
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
 import { requireBinary } from '../stack/packages.ts';
 import { displayUrl, endpoints, HttpError, receiversOf, request, severityTimings } from './endpoints.ts';
-import type { Output } from './render-config.ts';
+import { commandArgs, processOutput, type Output } from './args.ts';
 
 const SEVERITIES = ['critical', 'warning', 'info'] as const;
 const LIFETIME_MINUTES = 5;
@@ -40,17 +39,11 @@ export function routeReceivers(url: string, labels: Record<string, string>): str
 
 /** Runs `test-alert`; returns the exit code. */
 export async function testAlertCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  let severity: string;
-  try {
-    const { values } = parseArgs({ args: argv, options: { severity: { type: 'string', default: 'critical' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
-    if (values.help) {
-      output.out(USAGE);
-      return 0;
-    }
-    severity = values.severity as string;
-    if (!(SEVERITIES as readonly string[]).includes(severity)) throw new Error(`--severity must be one of ${SEVERITIES.join(', ')}`);
-  } catch (err) {
-    output.err(`test-alert: ${(err as Error).message}\n${USAGE}`);
+  const args = commandArgs('test-alert', USAGE, argv, { severity: { type: 'string', default: 'critical' } }, output);
+  if (typeof args === 'number') return args;
+  const { severity } = args.values;
+  if (!(SEVERITIES as readonly string[]).includes(severity)) {
+    output.err(`test-alert: --severity must be one of ${SEVERITIES.join(', ')}\n${USAGE}`);
     return 2;
   }
   let url: string;
@@ -106,8 +99,5 @@ export async function testAlertCommand(argv: string[], env: NodeJS.ProcessEnv, o
 
 /** Entry point for the CLI dispatcher. */
 export async function run(args: string[]): Promise<number> {
-  return testAlertCommand(args, process.env, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  });
+  return testAlertCommand(args, process.env, processOutput);
 }

@@ -5,9 +5,11 @@
  * ADMIN_TOKEN it can turn the LLM simulator's knobs to inject faults.
  *
  * Bounded twice: at most `--requests` requests and at most `--seconds` seconds.
+ *
+ * Exit codes: 0 every request was answered; 1 some were not, or the knobs could not be set; 2 bad usage.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { commandArgs, processOutput, type Output } from './args.ts';
 
 const USAGE = `Usage: traffic [--api URL] [--requests N] [--seconds S] [--concurrency C]
                [--llm-error-rate X] [--llm-latency-ms MS]
@@ -125,43 +127,52 @@ function bounded(value: string | undefined, fallback: number, min: number, max: 
   return n;
 }
 
-/** Runs `traffic` with command-line `args`; returns the exit code. */
-export async function run(args: string[]): Promise<number> {
+/** Runs `traffic` with `argv` (the arguments after the command name) against `env`; returns the exit code. */
+export async function trafficCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+  const args = commandArgs(
+    'traffic',
+    USAGE,
+    argv,
+    {
+      api: { type: 'string' },
+      requests: { type: 'string' },
+      seconds: { type: 'string' },
+      concurrency: { type: 'string' },
+      'llm-error-rate': { type: 'string' },
+      'llm-latency-ms': { type: 'string' },
+    },
+    output,
+  );
+  if (typeof args === 'number') return args;
+  const { values } = args;
   let options: TrafficOptions;
   try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        api: { type: 'string' },
-        requests: { type: 'string' },
-        seconds: { type: 'string' },
-        concurrency: { type: 'string' },
-        'llm-error-rate': { type: 'string' },
-        'llm-latency-ms': { type: 'string' },
-      },
-      strict: true,
-    });
     const knobs: TrafficOptions['knobs'] = {};
     if (values['llm-error-rate'] !== undefined) knobs.errorRate = bounded(values['llm-error-rate'], 0, 0, 1, 'llm-error-rate');
     if (values['llm-latency-ms'] !== undefined) knobs.latencyMs = bounded(values['llm-latency-ms'], 0, 0, 600_000, 'llm-latency-ms');
     options = {
-      api: (values.api ?? `http://127.0.0.1:${process.env.API_PORT ?? 8000}`).replace(/\/+$/, ''),
+      api: (values.api ?? `http://127.0.0.1:${env.API_PORT ?? 8000}`).replace(/\/+$/, ''),
       requests: bounded(values.requests, 300, 1, 100_000, 'requests'),
       seconds: bounded(values.seconds, 60, 1, 3600, 'seconds'),
       concurrency: bounded(values.concurrency, 4, 1, 64, 'concurrency'),
-      adminToken: process.env.ADMIN_TOKEN,
+      adminToken: env.ADMIN_TOKEN,
       ...(Object.keys(knobs).length ? { knobs } : {}),
     };
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    output.err(`traffic: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   try {
     const summary = await runTraffic(options);
-    process.stdout.write(`${summary.requests} requests, ${summary.projectsCreated} projects created; by status: ${JSON.stringify(summary.byStatus)}\n`);
+    output.out(`${summary.requests} requests, ${summary.projectsCreated} projects created; by status: ${JSON.stringify(summary.byStatus)}`);
     return summary.byStatus['no-answer'] ? 1 : 0;
   } catch (err) {
-    process.stderr.write(`traffic: ${(err as Error).message}\n`);
+    output.err(`traffic: ${(err as Error).message}`);
     return 1;
   }
+}
+
+/** Entry point for the CLI dispatcher. */
+export async function run(args: string[]): Promise<number> {
+  return trafficCommand(args, process.env, processOutput);
 }

@@ -6,31 +6,39 @@ import { createUsers } from '../auth/users.ts';
 import { apiSchema, parseEnv } from '../config.ts';
 import { createDatabase } from '../db/database.ts';
 import { USER_TIERS, type UserTier } from '../metrics/catalogue.ts';
+import { commandArgs, processOutput, type Output } from './args.ts';
 
 const USAGE = `Usage: user set-tier EMAIL TIER   (TIER: ${USER_TIERS.join(' | ')})`;
 
-/** Runs `user <subcommand>`; returns the exit code. */
-export async function run(args: string[]): Promise<number> {
-  const [sub, email, tier] = args;
+/** Runs `user <subcommand>` with `argv` (the arguments after the command name) against `env`; returns the exit code. */
+export async function userCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+  const args = commandArgs('user', USAGE, argv, {}, output, true);
+  if (typeof args === 'number') return args;
+  const [sub, email, tier] = args.positionals;
   if (sub !== 'set-tier' || !email || !tier) {
-    process.stderr.write(`${USAGE}\n`);
+    output.err(USAGE);
     return 2;
   }
   if (!(USER_TIERS as readonly string[]).includes(tier)) {
-    process.stderr.write(`unknown tier '${tier}'. ${USAGE}\n`);
+    output.err(`unknown tier '${tier}'. ${USAGE}`);
     return 2;
   }
-  const { DATABASE_URL, DB_TIMEOUT_MS } = parseEnv(apiSchema.pick({ DATABASE_URL: true, DB_TIMEOUT_MS: true }));
+  const { DATABASE_URL, DB_TIMEOUT_MS } = parseEnv(apiSchema.pick({ DATABASE_URL: true, DB_TIMEOUT_MS: true }), env);
   const noMetrics = { observeDbQuery: () => undefined, recordDbError: () => undefined, watchPool: () => undefined };
   const db = createDatabase({ url: DATABASE_URL, poolMax: 1, timeoutMs: DB_TIMEOUT_MS }, noMetrics);
   try {
     if (!(await createUsers(db).setTier(email.toLowerCase(), tier as UserTier))) {
-      process.stderr.write(`no user with email ${email}\n`);
+      output.err(`no user with email ${email}`);
       return 1;
     }
-    process.stdout.write(`${email.toLowerCase()} is now on tier ${tier}\n`);
+    output.out(`${email.toLowerCase()} is now on tier ${tier}`);
     return 0;
   } finally {
     await db.close();
   }
+}
+
+/** Entry point for the CLI dispatcher. */
+export async function run(args: string[]): Promise<number> {
+  return userCommand(args, process.env, processOutput);
 }
