@@ -7,8 +7,8 @@
  * committed. What this module decides (channels on or off, where routes to a missing channel go)
  * is described at the top of the template, which owns the routing.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { AlertingConfig } from '../config.ts';
@@ -33,7 +33,7 @@ export interface Channels {
   webhook: boolean;
 }
 
-/** The rendered config. `yaml` holds secrets: write it with {@link writeAlertmanagerConfig}, never print it. */
+/** The rendered config. `yaml` holds secrets: write it with `writePrivateFile` (src/private-file.ts), never print it. */
 export interface RenderedConfig {
   yaml: string;
   channels: Channels;
@@ -208,20 +208,4 @@ export function renderAlertmanagerConfig(config: AlertingConfig, options: Render
     channels: { telegram: telegram.on, email: email.on, webhook: used.has(RECEIVERS.webhook) },
     warnings,
   };
-}
-
-/**
- * Writes a rendered config to `path` with mode 0600, replacing any older file (whatever its mode)
- * by a rename, so the secrets are never readable by others, not even for a moment.
- */
-export function writeAlertmanagerConfig(path: string, yaml: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, yaml, { mode: 0o600 });
-    chmodSync(temp, 0o600); // exact mode whatever the umask
-    renameSync(temp, path);
-  } finally {
-    rmSync(temp, { force: true });
-  }
 }

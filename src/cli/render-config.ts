@@ -6,9 +6,10 @@
  * Exit codes: 0 written; 1 invalid configuration or the file could not be written; 2 bad usage.
  */
 import { join, resolve } from 'node:path';
-import { renderAlertmanagerConfig, TEMPLATES_DIR, writeAlertmanagerConfig } from '../alerting/render.ts';
+import { renderAlertmanagerConfig, TEMPLATES_DIR, type RenderedConfig } from '../alerting/render.ts';
 import { alertingSchema, ConfigError, parseEnv, stackSchema, type AlertingConfig } from '../config.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
+import { writePrivateFile } from '../private-file.ts';
 
 const USAGE = `Usage: render-config [--out PATH] [--templates DIR]
   --out PATH       where to write alertmanager.yml (default: $DATA_DIR/alertmanager/alertmanager.yml)
@@ -35,18 +36,23 @@ export async function renderConfigCommand(argv: string[], env: NodeJS.ProcessEnv
   const templatesDir = values.templates === undefined ? TEMPLATES_DIR : resolve(values.templates);
   const rendered = renderAlertmanagerConfig(alerting, { templatesDir });
   try {
-    writeAlertmanagerConfig(out, rendered.yaml);
+    writePrivateFile(out, rendered.yaml);
   } catch (err) {
     // File-system errors name the path and the reason (EACCES, ENOSPC), never the content.
     output.err(`render-config: could not write the config: ${(err as Error).message}`);
     return 1;
   }
+  output.out(`Wrote ${out} (mode 0600; templates ${join(templatesDir, '*.tmpl')})`);
+  reportChannels(rendered, output);
+  return 0;
+}
+
+/** Prints which alert channels a rendered config sends to, and its warnings (never a value). */
+export function reportChannels(rendered: RenderedConfig, output: Output): void {
   const state = (on: boolean) => (on ? 'on' : 'off');
   const { telegram, email, webhook } = rendered.channels;
-  output.out(`Wrote ${out} (mode 0600; templates ${join(templatesDir, '*.tmpl')})`);
   output.out(`Alert channels: telegram ${state(telegram)}, email ${state(email)}, webhook ${state(webhook)}`);
   for (const warning of rendered.warnings) output.err(`warning: ${warning}`);
-  return 0;
 }
 
 /** Entry point for the CLI dispatcher (`npm run samokoder -- render-config ...`). */

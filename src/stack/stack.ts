@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderAlertmanagerConfig, TEMPLATES_DIR, writeAlertmanagerConfig, type Channels } from '../alerting/render.ts';
+import { renderAlertmanagerConfig, TEMPLATES_DIR, type Channels } from '../alerting/render.ts';
 import { severityTimings } from '../cli/endpoints.ts';
 import { alertingSchema, apiSchema, parseEnv, stackSchema } from '../config.ts';
 import { requireBinary } from './packages.ts';
@@ -18,6 +18,7 @@ import { isPortFree } from './ports.ts';
 import type { ManagedProcess } from './process.ts';
 import { alertFor, globalIntervals, parseDuration, waitForTargetsUp, type Intervals } from './prometheus.ts';
 import { SERVICES, type ServiceDefinition, type ServiceName, type StackContext } from './services.ts';
+import { writePrivateFile } from '../private-file.ts';
 
 /** This checkout's root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -174,7 +175,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   // PostgreSQL runs as the postgres user when we are root: it must be able to traverse DATA_DIR.
   if (process.getuid?.() === 0) chmodSync(dataDir, 0o711);
   ctx.jwtSecret = jwtSecret(env, dataDir);
-  writeAlertmanagerConfig(ctx.alertmanagerConfigFile, rendered.yaml);
+  writePrivateFile(ctx.alertmanagerConfigFile, rendered.yaml);
 
   const handles = new Map<ServiceName, ServiceHandle>();
   const expectedExit = new Set<ManagedProcess>();

@@ -9,13 +9,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { writeAlertmanagerConfig } from '../../src/alerting/render.ts';
 import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { renderTo, SECRETS, shortenTimings } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
+import { writePrivateFile } from '../../src/private-file.ts';
 
 const SMTP_USER = 'alerts@example.com';
 const WAIT_MS = 30_000;
@@ -42,7 +42,7 @@ before(async () => {
   });
   const doc = parse(readFileSync(file, 'utf8'), { intAsBigInt: true });
   shortenTimings(doc.route);
-  writeAlertmanagerConfig(file, stringify(doc, { version: '1.1' }));
+  writePrivateFile(file, stringify(doc, { version: '1.1' }));
   am = await startAlertmanager({ configFile: file, dataDir: join(dir.path, 'data'), port: await freePort(), logFile: join(dir.path, 'alertmanager.log') });
 });
 

@@ -2,11 +2,11 @@
 // accepts, half-configured channels are left out with a warning, bad values are refused by name,
 // secrets stay in the 0600 file and nowhere else, and the committed template holds none.
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { ALERTMANAGER_DIR, renderAlertmanagerConfig, TEMPLATE_FILE, TEMPLATES_DIR, writeAlertmanagerConfig } from '../../src/alerting/render.ts';
+import { ALERTMANAGER_DIR, renderAlertmanagerConfig, TEMPLATE_FILE, TEMPLATES_DIR } from '../../src/alerting/render.ts';
 import { renderConfigCommand } from '../../src/cli/render-config.ts';
 import { alertingSchema, ConfigError, parseEnv } from '../../src/config.ts';
 import { amtool, EMAIL_ENV, renderTo, SECRETS, TELEGRAM_ENV, VARIANTS, type Variant } from '../support/alertmanager-config.ts';
@@ -150,18 +150,6 @@ describe('secrets', () => {
       assert.ok(!rendered.warnings.join('\n').includes(secret));
       assert.ok(full.yaml.includes(secret), 'Alertmanager 0.25 has no bot_token_file: the file must carry them');
     }
-  });
-
-  test('the file is written with mode 0600, also over an existing world-readable file', () => {
-    const file = join(dir.path, 'modes', 'alertmanager.yml');
-    writeAlertmanagerConfig(file, 'first');
-    assert.equal(statSync(file).mode & 0o777, 0o600);
-    assert.equal(statSync(join(dir.path, 'modes')).mode & 0o777, 0o700, 'a directory it creates is private too');
-    chmodSync(file, 0o644);
-    writeAlertmanagerConfig(file, 'second');
-    assert.equal(statSync(file).mode & 0o777, 0o600);
-    assert.equal(readFileSync(file, 'utf8'), 'second');
-    assert.deepEqual(readdirSync(join(dir.path, 'modes')), ['alertmanager.yml'], 'no temp file left behind');
   });
 
   test('the committed template and message templates hold no secret-looking value', () => {

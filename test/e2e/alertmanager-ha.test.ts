@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
-import { writeAlertmanagerConfig } from '../../src/alerting/render.ts';
 import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { writePrometheusRuntime } from '../../src/stack/prometheus.ts';
@@ -24,6 +23,7 @@ import { renderTo, shortenTimings } from '../support/alertmanager-config.ts';
 import { startTestPrometheus, type RunningServer } from '../support/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 import { startTelegramDouble, type TelegramDouble } from '../support/telegram-double.ts';
+import { writePrivateFile } from '../../src/private-file.ts';
 
 const WAIT_MS = 30_000;
 const PEER_TIMEOUT_S = 2;
@@ -53,7 +53,7 @@ before(async () => {
   });
   const doc = parse(readFileSync(file, 'utf8'), { intAsBigInt: true });
   shortenTimings(doc.route);
-  writeAlertmanagerConfig(file, stringify(doc, { version: '1.1' }));
+  writePrivateFile(file, stringify(doc, { version: '1.1' }));
 
   const [webA, webB, gossipA, gossipB] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const member = (name: string, port: number, listenPort: number, peer: number) =>

@@ -5,9 +5,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { renderAlertmanagerConfig, TEMPLATES_DIR, writeAlertmanagerConfig, type RenderedConfig } from '../../src/alerting/render.ts';
+import { renderAlertmanagerConfig, TEMPLATES_DIR, type RenderedConfig } from '../../src/alerting/render.ts';
 import { alertingSchema, parseEnv } from '../../src/config.ts';
 import { requireBinary } from '../../src/stack/packages.ts';
+import { writePrivateFile } from '../../src/private-file.ts';
 
 /** Fake credentials (not a real bot, not a real account). */
 export const SECRETS = {
@@ -38,7 +39,7 @@ export type Variant = keyof typeof VARIANTS;
 export function renderTo(dir: string, name: string, env: Record<string, string>, templatesDir = TEMPLATES_DIR): RenderedConfig & { file: string } {
   const rendered = renderAlertmanagerConfig(parseEnv(alertingSchema, env), { templatesDir });
   const file = join(dir, `${name}.yml`);
-  writeAlertmanagerConfig(file, rendered.yaml);
+  writePrivateFile(file, rendered.yaml);
   return { ...rendered, file };
 }
 
