@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# The Samokoder API image, also used by docker-compose's one-shot `alertmanager-config` service
-# (`node dist/cli/main.js render-config`).
+# The Samokoder API image, also used by docker-compose's one-shot `secrets` service
+# (`node dist/cli/main.js render-secrets`).
 #
 # Node 20 cannot run TypeScript, and tsx is a dev dependency, so the build stage compiles src/ with
 # tsc (tsconfig.build.json: `.ts` imports rewritten to `.js`, dist/ mirroring src/) and the final
@@ -33,12 +33,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist ./dist
-# The Alertmanager routing template and message templates that render-config reads.
+# The Alertmanager routing template and message templates that render-secrets reads.
 COPY monitoring/alertmanager ./monitoring/alertmanager
-# Where the `alertmanager-config` service writes the rendered config (a named volume takes this
-# directory's owner on first use). Owned by 65534 (`nobody`), the user the Alertmanager image runs
-# as, because the file is mode 0600 and Alertmanager must read it; compose runs that one-shot as 65534.
-RUN mkdir -p /run/alertmanager-config && chown 65534:65534 /run/alertmanager-config && chmod 0700 /run/alertmanager-config
 # The application files stay owned by root: the process cannot modify its own code.
 USER node
 EXPOSE 8000

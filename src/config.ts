@@ -2,8 +2,9 @@
  * The environment schema: every variable any part of Samokoder reads, validated once.
  *
  * It is split into sections because different processes need different parts: the API needs
- * `api`, the Alertmanager renderer needs `alerting`, the stack launcher needs `stack`. Each
- * section is still defined here only; `.env.example` is checked against {@link allEnvKeys}.
+ * `api`, the Alertmanager renderer needs `alerting`, the stack launcher needs `stack`, compose's
+ * secret renderer `composeSecrets`. Each section is still defined here only; `.env.example` is
+ * checked against {@link allEnvKeys}.
  * Errors name the variable and what is expected, never the value (it may be a secret).
  */
 import { z } from 'zod';
@@ -140,18 +141,33 @@ export const stackSchema = z.object({
   GRAFANA_URL: optionalText,
 });
 
+/** A password that reaches its reader as a file: any text, but no blank ends (readers trim them). */
+const password = z.string().regex(/^\S(.*\S)?$/s, 'a non-empty password without spaces at either end');
+
+/**
+ * The docker-compose passwords that `render-secrets` writes into files for the containers that
+ * read them (src/deploy/compose-secrets.ts). Compose itself requires them (`${VAR:?...}`).
+ */
+export const composeSecretsSchema = z.object({
+  GRAFANA_ADMIN_PASSWORD: password,
+  POSTGRES_PASSWORD: password,
+  REDIS_PASSWORD: password,
+});
+
 /** Variables only docker-compose reads (documented in `.env.example`, not parsed by Node). */
-export const composeOnlyKeys = ['GRAFANA_ADMIN_PASSWORD', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'PUBLIC_URL'] as const;
+export const composeOnlyKeys = ['PUBLIC_URL'] as const;
 
 export type ApiConfig = z.infer<typeof apiSchema>;
 export type AlertingConfig = z.infer<typeof alertingSchema>;
 export type StackConfig = z.infer<typeof stackSchema>;
+export type ComposeSecrets = z.infer<typeof composeSecretsSchema>;
 
 /** Every environment variable name the project reads, for the `.env.example` check. */
 export const allEnvKeys: string[] = [
   ...Object.keys(apiSchema.shape),
   ...Object.keys(alertingSchema.shape),
   ...Object.keys(stackSchema.shape),
+  ...Object.keys(composeSecretsSchema.shape),
   ...composeOnlyKeys,
 ];
 

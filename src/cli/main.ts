@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   htpasswd: { summary: 'htpasswd USER — add/change a basic-auth user for /prometheus/ and /alertmanager/ (password on stdin)', load: () => import('./htpasswd.ts') },
   'render-config': { summary: 'render Alertmanager config from .env (mode 0600)', load: () => import('./render-config.ts') },
   'render-prometheus': { summary: 'write prometheus.rendered.yml with remote_write from REMOTE_WRITE_URL (docker-compose)', load: () => import('./render-prometheus.ts') },
+  'render-secrets': { summary: 'docker-compose: write Alertmanager config and exporter/Grafana password files (root)', load: () => import('./render-secrets.ts') },
   'test-alert': { summary: 'test-alert [--severity critical|warning|info] — post a test alert, show where it routes', load: () => import('./test-alert.ts') },
   traffic: { summary: 'bounded demo load; can inject LLM faults (see --help)', load: () => import('./traffic.ts') },
   user: { summary: 'user set-tier EMAIL TIER — change a user tier', load: () => import('./user.ts') },

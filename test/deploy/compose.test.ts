@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { SECRET_FILES, SECRETS_DIR, secretPath } from '../../src/deploy/compose-secrets.ts';
 import { SERVICES } from '../../src/stack/services.ts';
 import { requireBinary } from '../../src/stack/packages.ts';
 import { COMPOSE_FILE, composeConfig, composeReferences, REQUIRED_COMPOSE_ENV, resolvedServices, ROOT, type ComposeService } from './support.ts';
@@ -18,7 +19,7 @@ const services = resolvedServices();
 const names = Object.keys(services);
 
 /** Services that run once and exit. */
-const ONE_SHOT = new Set(['alertmanager-config']);
+const ONE_SHOT = new Set(['secrets']);
 /** Services with no healthcheck of their own, and why. */
 const NO_HEALTHCHECK: Record<string, string> = {
   api: 'the image has a HEALTHCHECK (checked in image.test.ts)',
@@ -29,7 +30,7 @@ const HOST_READERS = new Set(['node-exporter', 'cadvisor']);
 /** The seed's minimum memory per service, in bytes. */
 const MIN_MEMORY: Record<string, number> = { prometheus: 2 * 1024 ** 3, grafana: 512 * 1024 ** 2, alertmanager: 256 * 1024 ** 2 };
 /** Compose services with no counterpart in the local stack (not installable from Debian, or compose plumbing). */
-const COMPOSE_ONLY = new Set(['grafana', 'cadvisor', 'nginx', 'alertmanager-config']);
+const COMPOSE_ONLY = new Set(['grafana', 'cadvisor', 'nginx', 'secrets']);
 
 function bytes(limit: string | number | undefined): number {
   if (typeof limit === 'number') return limit;
@@ -143,7 +144,6 @@ test('healthchecks, restart policies and depends_on conditions', () => {
       assert.equal(condition, expected, `${name} -> ${dep}`);
     }
   }
-  assert.deepEqual(services.alertmanager?.depends_on, { 'alertmanager-config': { condition: 'service_completed_successfully' } });
 });
 
 test('every bind-mounted file or directory exists in the repository; host paths only for the host readers, read-only', () => {
@@ -169,17 +169,65 @@ test('the paths services are started with point at the mounted repository files'
   assert.equal(home, join(ROOT, 'monitoring/grafana/dashboards/samokoder-overview.json'));
   assert.ok(existsSync(home), `${home} does not exist`);
 
-  // Alertmanager reads the file the one-shot renders, through the same named volume, and the
-  // templates directory it was rendered for is the repository's templates.
-  const render = s('alertmanager-config').command as string[];
-  const out = render[render.indexOf('--out') + 1] as string;
+  // The templates directory Alertmanager's config is rendered for is the repository's templates.
+  const render = s('secrets').command as string[];
   const templates = render[render.indexOf('--templates') + 1] as string;
-  assert.equal(flag(s('alertmanager'), '--config.file'), out);
-  const volumeAt = (service: ComposeService, path: string) => (service.volumes ?? []).map((v) => v.split(':')).find(([src, dst]) => !src?.startsWith('/') && path.startsWith(`${dst}/`))?.[0];
-  assert.ok(volumeAt(s('alertmanager'), out), 'alertmanager does not mount the rendered config volume');
-  assert.equal(volumeAt(s('alertmanager'), out), volumeAt(s('alertmanager-config'), out));
   assert.equal(hostPath(s('alertmanager'), templates), join(ROOT, 'monitoring/alertmanager/templates'));
-  assert.equal(s('alertmanager-config').user, '65534:65534', 'the renderer must write as Alertmanager\'s user (the file is 0600)');
+});
+
+/** Named volumes of a service as {volume: [container path, mode]}. */
+function namedVolumes(service: ComposeService): Record<string, [string, string]> {
+  return Object.fromEntries(
+    (service.volumes ?? [])
+      .map((v) => v.split(':') as [string, string, string?])
+      .filter(([source]) => !source.startsWith('/'))
+      .map(([source, target, mode]) => [source, [target, mode ?? 'rw']]),
+  );
+}
+
+test('each secret file reaches only its reader: its own volume, read-only, and the reader is pointed at it', () => {
+  const secrets = services.secrets as ComposeService;
+  const command = secrets.command as string[];
+  assert.equal(command[command.indexOf('--dir') + 1], SECRETS_DIR);
+  for (const file of SECRET_FILES) {
+    const volume = `${file.reader}-secrets`;
+    const reader = services[file.reader] as ComposeService;
+    assert.deepEqual(namedVolumes(secrets)[volume], [`${SECRETS_DIR}/${file.reader}`, 'rw'], `secrets does not write ${volume}`);
+    assert.deepEqual(namedVolumes(reader)[volume], [`${SECRETS_DIR}/${file.reader}`, 'ro'], `${file.reader} does not mount ${volume} read-only`);
+    const others = names.filter((n) => n !== file.reader && n !== 'secrets' && volume in namedVolumes(services[n] as ComposeService));
+    assert.deepEqual(others, [], `${volume} is mounted by ${others.join(', ')}`);
+    const pointer = 'env' in file.pointer ? reader.environment?.[file.pointer.env] : flag(reader, file.pointer.flag);
+    assert.equal(pointer, secretPath(file), `${file.reader} is not pointed at its file`);
+    assert.deepEqual((reader.depends_on as Record<string, { condition: string }>).secrets, { condition: 'service_completed_successfully' }, `${file.reader} may start before its file exists`);
+  }
+  // The redis exporter's password file is keyed by its exact address.
+  assert.equal(command[command.indexOf('--redis-addr') + 1], services['redis-exporter']?.environment?.REDIS_ADDR);
+});
+
+test('the secrets one-shot runs as root with CHOWN only and no network', () => {
+  const secrets = services.secrets as ComposeService & { network_mode?: string; cap_drop?: string[]; cap_add?: string[] };
+  assert.equal(secrets.user, '0:0', 'it gives each file to its reader\'s user');
+  assert.equal(secrets.network_mode, 'none');
+  assert.deepEqual(secrets.cap_drop, ['ALL']);
+  assert.deepEqual(secrets.cap_add, ['CHOWN']);
+});
+
+test('no secret reaches a container through its environment, except the API, PostgreSQL and Redis, which read their own', () => {
+  const values = { ...REQUIRED_COMPOSE_ENV, TELEGRAM_BOT_TOKEN: '123456:telegram-token-value', SMTP_PASS: 'smtp-password-value', ADMIN_TOKEN: 'admin-token-value-0123', LLM_API_KEY: 'llm-api-key-value' };
+  const result = composeConfig(values);
+  assert.equal(result.status, 0, result.stderr);
+  const resolved = (parse(result.stdout) as { services: Record<string, ComposeService> }).services;
+  const OWN_CREDENTIALS: Record<string, string[]> = {
+    api: ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'JWT_SECRET', 'ADMIN_TOKEN', 'LLM_API_KEY'],
+    postgres: ['POSTGRES_PASSWORD'],
+    redis: ['REDIS_PASSWORD'],
+    secrets: ['GRAFANA_ADMIN_PASSWORD', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'TELEGRAM_BOT_TOKEN', 'SMTP_PASS'],
+  };
+  for (const [name, service] of Object.entries(resolved)) {
+    const environment = JSON.stringify(service.environment ?? {}) + JSON.stringify(service.command ?? '');
+    const found = Object.entries(values).filter(([, value]) => environment.includes(value)).map(([key]) => key);
+    assert.deepEqual(found.sort(), (OWN_CREDENTIALS[name] ?? []).sort(), `secrets in the environment of ${name}`);
+  }
 });
 
 test('Prometheus and Alertmanager run under the prefixes nginx serves them at; retention from .env', () => {

@@ -2,8 +2,8 @@
  * The API image without a Docker engine: the Dockerfile's rules (pinned Node, stages, non-root,
  * healthcheck), then its build stage replayed in a temp copy of the sources — the same RUN
  * commands — and the result run the way compose runs it: `node dist/server.js` answering /health
- * (checked with the image's own HEALTHCHECK command), and the `alertmanager-config` one-shot
- * rendering a config amtool accepts. The compiled code may import production dependencies only.
+ * (checked with the image's own HEALTHCHECK command), and the `secrets` one-shot writing every
+ * secret file for its reader, with an Alertmanager config amtool accepts. The compiled code may import production dependencies only.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,10 +13,11 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SECRET_FILES, SECRETS_DIR, secretPath } from '../../src/deploy/compose-secrets.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { amtool, TELEGRAM_ENV, SECRETS } from '../support/alertmanager-config.ts';
 import { testPostgres, testRedis, tempDir } from '../support/services.ts';
-import { resolvedServices, ROOT } from './support.ts';
+import { REQUIRED_COMPOSE_ENV, resolvedServices, ROOT } from './support.ts';
 
 interface Stage {
   from: string;
@@ -169,31 +170,35 @@ test('`node dist/server.js` serves /health, and the image HEALTHCHECK command ag
   }
 });
 
-test('the alertmanager-config one-shot, run as compose runs it, writes a config amtool accepts', () => {
+test('the secrets one-shot, run as compose runs it, writes every file for its reader and a config amtool accepts', () => {
   const services = resolvedServices();
-  const oneShot = services['alertmanager-config'];
+  const oneShot = services.secrets;
   const [command, ...argv] = oneShot?.command as string[];
   assert.equal(command, 'node');
-  const outIndex = argv.indexOf('--out') + 1;
-  const containerOut = argv[outIndex] as string;
-  const out = join(dir.path, 'rendered', 'alertmanager.yml');
-  argv[outIndex] = out;
-  // The environment compose gives it (with .env's defaults), plus a Telegram channel.
+  const dirIndex = argv.indexOf('--dir') + 1;
+  const containerDir = argv[dirIndex] as string;
+  assert.equal(containerDir, SECRETS_DIR);
+  const out = join(dir.path, 'secrets');
+  argv[dirIndex] = out;
+  // The environment compose gives it (.env's defaults and required values), plus a Telegram channel.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(oneShot?.environment as Record<string, string>), ...TELEGRAM_ENV };
   const result = spawnSync(process.execPath, argv, { cwd: app, env, encoding: 'utf8', timeout: 30_000 });
   assert.equal(result.status, 0, result.stderr);
-  assert.ok(!(result.stdout + result.stderr).includes(SECRETS.TELEGRAM_BOT_TOKEN), 'the token leaked into the output');
-  assert.equal(statSync(out).mode & 0o777, 0o600);
-  assert.equal(containerOut.startsWith('/run/alertmanager-config/'), true);
+  const printed = result.stdout + result.stderr;
+  for (const secret of [SECRETS.TELEGRAM_BOT_TOKEN, ...Object.values(REQUIRED_COMPOSE_ENV)]) assert.ok(!printed.includes(secret), 'a secret leaked into the output');
+  for (const file of SECRET_FILES) {
+    const stat = statSync(secretPath(file, out));
+    assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o777], [file.owner.uid, file.owner.gid, 0o600], file.reader);
+  }
 
   // The templates path is the one Alertmanager's container sees; check the file against the
   // templates compose mounts there.
   const templates = argv[argv.indexOf('--templates') + 1] as string;
   const mount = (services.alertmanager?.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === templates);
   assert.ok(mount, `alertmanager does not mount anything at ${templates}`);
-  const rendered = readFileSync(out, 'utf8');
+  const rendered = readFileSync(join(out, 'alertmanager', 'alertmanager.yml'), 'utf8');
   assert.ok(rendered.includes(`${templates}/*.tmpl`));
-  const onHost = join(dir.path, 'rendered', 'host.yml');
+  const onHost = join(dir.path, 'rendered-host.yml');
   writeFileSync(onHost, rendered.replace(`${templates}/*.tmpl`, `${mount[0]}/*.tmpl`));
   const check = amtool(['check-config', onHost]);
   assert.equal(check.status, 0, check.stdout + check.stderr);

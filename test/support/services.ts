@@ -42,7 +42,7 @@ export function testPostgres(): Promise<TestServer<RunningPostgres>> {
   return testServer('pg', (dir, port) => startPostgres(dir, port));
 }
 
-/** A test Redis (memory only). */
-export function testRedis(): Promise<TestServer<RunningRedis>> {
-  return testServer('redis', (dir, port) => startRedis(dir, port, { persist: false }));
+/** A test Redis (memory only), with a password when given. */
+export function testRedis(options: { password?: string } = {}): Promise<TestServer<RunningRedis>> {
+  return testServer('redis', (dir, port) => startRedis(dir, port, { persist: false, password: options.password }));
 }

@@ -1,0 +1,112 @@
+/**
+ * The secret files of docker-compose, proved with the real readers: `render-secrets` writes them
+ * as the compose `secrets` service does, and Debian's postgres and redis exporters, started with
+ * the environment compose gives their containers and as the users their images run as, log in
+ * to a real PostgreSQL and a real password-protected Redis with them. A wrong password leaves
+ * them without `pg_up 1` / `redis_up 1`, so the checks can fail.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { renderSecretsCommand } from '../../src/cli/render-secrets.ts';
+import { SECRET_FILES, SECRETS_DIR, secretPath, type SecretFile } from '../../src/deploy/compose-secrets.ts';
+import { requireBinary } from '../../src/stack/packages.ts';
+import { freePort } from '../../src/stack/ports.ts';
+import { startProcess, type ManagedProcess } from '../../src/stack/process.ts';
+import { sampleValue } from '../support/api.ts';
+import { tempDir, testPostgres, testRedis } from '../support/services.ts';
+import { resolvedServices, type ComposeService } from './support.ts';
+
+const REDIS_PASSWORD = 'redis-password-for-the-exporter-test';
+const services = resolvedServices();
+const dir = tempDir('compose-secrets');
+let postgres: Awaited<ReturnType<typeof testPostgres>>;
+let redis: Awaited<ReturnType<typeof testRedis>>;
+
+before(async () => {
+  chmodSync(dir.path, 0o711); // the readers' users must traverse it, as the volumes' mount points
+  [postgres, redis] = await Promise.all([testPostgres(), testRedis({ password: REDIS_PASSWORD })]);
+});
+after(async () => {
+  await Promise.allSettled([postgres?.stop(), redis?.stop()]);
+  dir.remove();
+});
+
+const file = (reader: string) => SECRET_FILES.find((f) => f.reader === reader) as SecretFile;
+
+/** Renders the files into `out` as the compose one-shot does, with `postgresPassword`. */
+async function render(out: string, postgresPassword: string, redisPassword: string): Promise<void> {
+  // The mount points of the volumes exist before the one-shot runs (root, 0755).
+  for (const f of SECRET_FILES) mkdirSync(join(out, f.reader), { recursive: true, mode: 0o755 });
+  const lines: string[] = [];
+  const output = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+  const env = { PATH: process.env.PATH, GRAFANA_ADMIN_PASSWORD: 'grafana-password', POSTGRES_PASSWORD: postgresPassword, REDIS_PASSWORD: redisPassword };
+  const code = await renderSecretsCommand(['--dir', out, '--redis-addr', `redis://127.0.0.1:${redis.port}`], env, output);
+  assert.equal(code, 0, lines.join('\n'));
+  assert.ok(!lines.join('\n').includes(postgresPassword) && !lines.join('\n').includes(redisPassword), 'a password was printed');
+}
+
+/** The compose environment of `service`, pointed at `out` instead of SECRETS_DIR and at the local servers. */
+function composeEnvironment(service: string, out: string, local: Record<string, string>): Record<string, string> {
+  const env = (services[service] as ComposeService).environment ?? {};
+  const mapped = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value ?? '').replace(SECRETS_DIR, out)]));
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...mapped, ...local };
+}
+
+/**
+ * Starts an exporter as `file`'s owner, reads one sample of its /metrics, stops it. Any answer
+ * means it serves: when the login fails, postgres-exporter answers 500 without `pg_up`.
+ */
+async function scrapeAs(secret: SecretFile, command: string, args: string[], env: Record<string, string>, port: number, sample: string): Promise<number | undefined> {
+  const metrics = `http://127.0.0.1:${port}/metrics`;
+  let exporter: ManagedProcess | undefined;
+  try {
+    const ready = () => fetch(metrics).then((res) => res.arrayBuffer().then(() => true));
+    exporter = await startProcess({ name: secret.reader, command, args, env, uid: secret.owner.uid, gid: secret.owner.gid, ready });
+    const text = await (await fetch(metrics)).text();
+    return sampleValue(text, sample);
+  } finally {
+    await exporter?.stop();
+  }
+}
+
+test('every file is mode 0600 and owned by its reader; the redis file maps the exporter address to the password', async () => {
+  const out = join(dir.path, 'modes');
+  await render(out, 'pg-password', REDIS_PASSWORD);
+  for (const f of SECRET_FILES) {
+    const stat = statSync(secretPath(f, out));
+    assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o777], [f.owner.uid, f.owner.gid, 0o600], f.reader);
+  }
+  assert.deepEqual(JSON.parse(readFileSync(secretPath(file('redis-exporter'), out), 'utf8')), { [`redis://127.0.0.1:${redis.port}`]: REDIS_PASSWORD });
+  assert.equal(readFileSync(secretPath(file('grafana'), out), 'utf8'), 'grafana-password');
+});
+
+test('postgres-exporter logs in with its password file, as nobody, with compose environment', async () => {
+  const password = decodeURIComponent(new URL(postgres.databaseUrl).password);
+  const run = async (name: string, pgPassword: string) => {
+    const out = join(dir.path, name);
+    await render(out, pgPassword, REDIS_PASSWORD);
+    const port = await freePort();
+    const env = composeEnvironment('postgres-exporter', out, { DATA_SOURCE_URI: `127.0.0.1:${postgres.port}/samokoder?sslmode=disable` });
+    assert.equal(env.DATA_SOURCE_PASS_FILE, secretPath(file('postgres-exporter'), out));
+    assert.equal(env.DATA_SOURCE_PASS, undefined);
+    return scrapeAs(file('postgres-exporter'), requireBinary('prometheus-postgres-exporter'), [`--web.listen-address=127.0.0.1:${port}`], env, port, 'pg_up');
+  };
+  assert.equal(await run('pg-right', password), 1);
+  assert.notEqual(await run('pg-wrong', `${password}-wrong`), 1);
+});
+
+test('redis-exporter logs in with its password file, as 59000, with compose environment', async () => {
+  const run = async (name: string, redisPassword: string) => {
+    const out = join(dir.path, name);
+    await render(out, 'pg-password', redisPassword);
+    const port = await freePort();
+    const env = composeEnvironment('redis-exporter', out, { REDIS_ADDR: `redis://127.0.0.1:${redis.port}` });
+    assert.equal(env.REDIS_PASSWORD_FILE, secretPath(file('redis-exporter'), out));
+    assert.equal(env.REDIS_PASSWORD, undefined);
+    return scrapeAs(file('redis-exporter'), requireBinary('prometheus-redis-exporter'), [`-web.listen-address=127.0.0.1:${port}`], env, port, 'redis_up');
+  };
+  assert.equal(await run('redis-right', REDIS_PASSWORD), 1);
+  assert.equal(await run('redis-wrong', 'not-the-password'), 0);
+});
