@@ -3,6 +3,7 @@
  * app from plugins — body parsing, error handling and HTTP metrics first, then the features.
  */
 import { isUtf8 } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
@@ -22,7 +23,7 @@ import { instrumentHttp } from './metrics/http.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
 import { createGenerator, type Generator } from './projects/generator.ts';
 import { projectRoutes } from './projects/routes.ts';
-import { createProjects } from './projects/repository.ts';
+import { createProjects, DEFAULT_CLAIM_MS } from './projects/repository.ts';
 import { createRateLimiter } from './ratelimit/limiter.ts';
 import { VERSION } from './version.ts';
 
@@ -116,7 +117,8 @@ export function buildApp(deps: Dependencies): { app: FastifyInstance; generator:
   instrumentHttp(app, metrics.http);
 
   const users = createUsers(db);
-  const projects = createProjects(db);
+  // A new instance id per process: a restarted API takes over its predecessor's released claims.
+  const projects = createProjects(db, { instance: randomUUID(), claimMs: DEFAULT_CLAIM_MS });
   const tokens = createTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS);
   const limiter = createRateLimiter(
     redis,
@@ -124,7 +126,7 @@ export function buildApp(deps: Dependencies): { app: FastifyInstance; generator:
     metrics,
     logger,
   );
-  const generator = createGenerator({ projects, llm, generate: generateProjectFiles, metrics, log: logger, concurrency: config.GENERATION_CONCURRENCY });
+  const generator = createGenerator({ projects, llm, generate: generateProjectFiles, metrics, log: logger, concurrency: config.GENERATION_CONCURRENCY, claimMs: DEFAULT_CLAIM_MS });
 
   app.register(healthRoutes({ db, redis, registry: metrics.registry, metricsToken: config.METRICS_TOKEN }));
   app.register(authRoutes({ users, tokens, limiter, metrics }));

@@ -3,7 +3,10 @@
  * at most `concurrency` at a time, and always ends a project `ready` or `failed` with a reason.
  *
  * Finishing writes are retried while the database is unavailable, so an outage does not leave a
- * project stuck in `generating`; projects a restart interrupted are picked up again at start.
+ * project stuck in `generating`. Each project is claimed by the instance generating it (see
+ * repository.ts): the claims are renewed while the work goes on and released at shutdown, and
+ * every instance regularly takes over the projects whose claim lapsed — at start, those a restart
+ * interrupted; while running, those of an instance that crashed.
  */
 import type { Logger } from 'pino';
 import { DatabaseUnavailableError } from '../db/database.ts';
@@ -27,6 +30,8 @@ export interface GeneratorOptions {
   concurrency: number;
   /** How long finishing writes are retried while the database is down. */
   dbRetryMs?: number;
+  /** The claims' lease (as given to the repository): renewed, and lapsed ones taken over, every third of it. */
+  claimMs: number;
 }
 
 /** Why generation failed, in words safe to show the project's owner. */
@@ -41,6 +46,8 @@ export function createGenerator(options: GeneratorOptions) {
   const dbRetryMs = options.dbRetryMs ?? 120_000;
   const queue: Project[] = [];
   const running = new Set<Promise<void>>();
+  /** Projects this instance has claimed and not finished: queued or running. */
+  const claimed = new Set<string>();
   const shutdown = new AbortController();
 
   async function retryWhileDbDown(action: () => Promise<void>): Promise<void> {
@@ -63,17 +70,46 @@ export function createGenerator(options: GeneratorOptions) {
         const { files } = await generate(llm, { name: project.name, description: project.description }, shutdown.signal);
         await retryWhileDbDown(() => projects.complete(project.id, files));
       } catch (err) {
-        if (shutdown.signal.aborted) return; // left `generating`: resumed at the next start
+        if (shutdown.signal.aborted) return; // left `generating`: close() releases its claim
         outcome = 'failed';
         log_.warn({ err: (err as Error).message }, 'project generation failed');
         await retryWhileDbDown(() => projects.fail(project.id, failureReason(err)));
       }
+      claimed.delete(project.id);
       metrics.observeGeneration(project.complexity, (Date.now() - new Date(project.created_at).getTime()) / 1000);
       log_.info({ status: outcome }, 'project generation finished');
     } catch (err) {
-      log_.error({ err: (err as Error).message }, 'could not record the generation result; the project will be resumed at start');
+      claimed.delete(project.id); // no longer renewed: its claim lapses and a round takes it over
+      log_.error({ err: (err as Error).message }, 'could not record the generation result; the project is taken over once its claim lapses');
     }
   }
+
+  function enqueue(project: Project): void {
+    claimed.add(project.id);
+    queue.push(project);
+    pump();
+  }
+
+  /** Claims the projects no instance holds and queues them; returns how many. */
+  async function takeOver(): Promise<number> {
+    const projectsToResume = await projects.claimUnfinished();
+    for (const project of projectsToResume) enqueue(project);
+    return projectsToResume.length;
+  }
+
+  // Renew what we hold, then take over what nobody holds. One round at a time: a slow database
+  // must not pile rounds up.
+  let round: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    round ??= (async () => {
+      if (claimed.size > 0) await projects.renewClaims([...claimed]);
+      const resumed = await takeOver();
+      if (resumed) log.info({ resumed }, 'took over project generations whose claim lapsed');
+    })()
+      .catch((err: Error) => log.warn({ err: err.message }, 'could not renew or take over generation claims; retrying'))
+      .finally(() => (round = undefined));
+  }, Math.max(10, Math.floor(options.claimMs / 3)));
+  timer.unref();
 
   function pump(): void {
     while (running.size < concurrency && queue.length > 0 && !shutdown.signal.aborted) {
@@ -86,29 +122,28 @@ export function createGenerator(options: GeneratorOptions) {
   }
 
   return {
-    /** Queues `project` for generation. */
-    enqueue(project: Project): void {
-      queue.push(project);
-      pump();
-    },
-    /** Queues every project a previous run left in `generating`; returns how many. */
-    async resumeUnfinished(): Promise<number> {
-      const unfinished = await projects.unfinished();
-      for (const project of unfinished) queue.push(project);
-      pump();
-      return unfinished.length;
-    },
+    /** Queues `project` (created claimed by this instance) for generation. */
+    enqueue,
+    /** Claims and queues every project no instance holds (e.g. left by a restart); returns how many. */
+    resumeUnfinished: takeOver,
     /** Jobs queued or running. */
     pending(): number {
       return queue.length + running.size;
     },
-    /** Waits up to `graceMs` for running jobs, then aborts the rest (they resume at the next start). */
+    /**
+     * Waits up to `graceMs` for running jobs, then aborts the rest and releases their claims, so
+     * that another instance, or this one's next start, takes them over at once.
+     */
     async close(graceMs = 5_000): Promise<void> {
+      clearInterval(timer);
       queue.length = 0;
-      const timer = setTimeout(() => shutdown.abort(), graceMs);
-      await Promise.allSettled([...running]);
-      clearTimeout(timer);
+      const grace = setTimeout(() => shutdown.abort(), graceMs);
+      await Promise.allSettled([...running, round]);
+      clearTimeout(grace);
       shutdown.abort();
+      if (claimed.size === 0) return;
+      // Best effort: with the database down, the claims lapse by themselves.
+      await projects.releaseClaims([...claimed]).catch((err: Error) => log.warn({ err: err.message }, 'could not release generation claims; they lapse by themselves'));
     },
   };
 }

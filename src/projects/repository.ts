@@ -1,6 +1,7 @@
 /**
  * The projects and project_files tables: creation under the monthly quota, status changes,
- * and the reads the routes need.
+ * the reads the routes need, and the claims that let one API instance among several generate
+ * each project (migration 002).
  */
 import type { Database } from '../db/database.ts';
 import type { Complexity, UserTier } from '../metrics/catalogue.ts';
@@ -32,12 +33,25 @@ export type CreateResult =
 
 const PROJECT_COLUMNS = 'id, name, description, complexity, status, error, created_at';
 
-/** Repository functions over projects. */
-export function createProjects(db: Pick<Database, 'query' | 'transaction'>) {
+/** How long a claim holds without renewal: how late a crashed instance's projects are taken over. */
+export const DEFAULT_CLAIM_MS = 60_000;
+
+/** This API instance's claims on the projects it generates. */
+export interface ClaimOptions {
+  /** Unique per process: a restarted instance is a new one. */
+  instance: string;
+  /** Lease length; renew well within it. */
+  claimMs: number;
+}
+
+/** Repository functions over projects, claiming as `claim.instance`. */
+export function createProjects(db: Pick<Database, 'query' | 'transaction'>, claim: ClaimOptions) {
+  const lease = `${claim.claimMs} milliseconds`;
   return {
     /**
-     * Creates a project in `generating` unless the owner's monthly quota is used up. The user row
-     * is locked for the check, so concurrent requests cannot both take the last slot.
+     * Creates a project in `generating`, claimed by this instance, unless the owner's monthly
+     * quota is used up. The user row is locked for the check, so concurrent requests cannot both
+     * take the last slot.
      */
     create(userId: string, input: { name: string; description: string; complexity: Complexity }): Promise<CreateResult> {
       return db.transaction(async (q) => {
@@ -52,8 +66,9 @@ export function createProjects(db: Pick<Database, 'query' | 'transaction'>) {
           if ((rows[0]?.n ?? 0) >= quota) return { created: false, reason: 'quota_exceeded', tier: user.tier, quota } as const;
         }
         const { rows } = await q<Project>(
-          `INSERT INTO projects (user_id, name, description, complexity) VALUES ($1, $2, $3, $4) RETURNING ${PROJECT_COLUMNS}`,
-          [userId, input.name, input.description, input.complexity],
+          `INSERT INTO projects (user_id, name, description, complexity, claimed_by, claim_expires_at)
+           VALUES ($1, $2, $3, $4, $5, now() + $6::interval) RETURNING ${PROJECT_COLUMNS}`,
+          [userId, input.name, input.description, input.complexity, claim.instance, lease],
         );
         return { created: true, project: rows[0] as Project, tier: user.tier } as const;
       });
@@ -74,9 +89,30 @@ export function createProjects(db: Pick<Database, 'query' | 'transaction'>) {
       }
       return project;
     },
-    /** Projects left in `generating` (e.g. by a restart), oldest first. */
-    async unfinished(): Promise<Project[]> {
-      return (await db.query<Project>(`SELECT ${PROJECT_COLUMNS} FROM projects WHERE status = 'generating' ORDER BY created_at`)).rows;
+    /**
+     * Claims the projects in `generating` that no instance holds (their claim expired or was
+     * released), oldest first. Concurrent callers never get the same project: the UPDATE rechecks
+     * the claim under the row lock.
+     */
+    async claimUnfinished(): Promise<Project[]> {
+      const { rows } = await db.query<Project>(
+        `UPDATE projects SET claimed_by = $1, claim_expires_at = now() + $2::interval
+         WHERE status = 'generating' AND (claim_expires_at IS NULL OR claim_expires_at < now())
+         RETURNING ${PROJECT_COLUMNS}`,
+        [claim.instance, lease],
+      );
+      return rows.sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime());
+    },
+    /** Extends this instance's claims on `ids`. */
+    async renewClaims(ids: string[]): Promise<void> {
+      await db.query(
+        `UPDATE projects SET claim_expires_at = now() + $3::interval WHERE id = ANY($2::uuid[]) AND claimed_by = $1 AND status = 'generating'`,
+        [claim.instance, ids, lease],
+      );
+    },
+    /** Gives up this instance's claims on `ids`, so another instance (or the next start) takes them at once. */
+    async releaseClaims(ids: string[]): Promise<void> {
+      await db.query(`UPDATE projects SET claim_expires_at = NULL WHERE id = ANY($2::uuid[]) AND claimed_by = $1 AND status = 'generating'`, [claim.instance, ids]);
     },
     /** Stores the files and marks the project ready, atomically. */
     complete(id: string, files: { path: string; content: string }[]): Promise<void> {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { buildApp, closeDependencies, createDependencies } from '../../src/app.ts';
+import { createGenerator, type GenerateFiles } from '../../src/projects/generator.ts';
+import { createProjects } from '../../src/projects/repository.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 
 let api: TestApi;
@@ -58,5 +60,82 @@ test('generation interrupted by a shutdown is resumed when the API starts again'
     await app.close();
     await generator.close(1_000);
     await closeDependencies(restarted);
+  }
+});
+
+/**
+ * An API instance's generation side on the test database: its own claims (a short lease), and a
+ * generator that records which instance generated which project and takes `workMs` per project.
+ */
+function instance(name: string, generatedBy: Map<string, string[]>, workMs: number) {
+  const claimMs = 600;
+  const projects = createProjects(api.deps.db, { instance: name, claimMs });
+  const generate: GenerateFiles = async (_llm, input, signal) => {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, workMs);
+      signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))), { once: true });
+    });
+    generatedBy.set(input.name, [...(generatedBy.get(input.name) ?? []), name]);
+    return { files: [{ path: 'README.md', content: name }] };
+  };
+  const generator = createGenerator({ projects, llm: api.deps.llm, generate, metrics: { observeGeneration: () => {} }, log: pino({ level: 'silent' }), concurrency: 2, claimMs });
+  return { projects, generator };
+}
+
+async function userId(): Promise<string> {
+  const { email } = await api.user();
+  return (await api.deps.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [email])).rows[0]!.id;
+}
+
+test('with several instances, a project another live instance holds is never taken: each is generated once', async () => {
+  const generatedBy = new Map<string, string[]>();
+  const a = instance('instance-a', generatedBy, 2_000); // longer than the lease: A must renew its claim
+  const b = instance('instance-b', generatedBy, 50);
+  const owner = await userId();
+  try {
+    const created = await a.projects.create(owner, { name: 'held-by-a', description: 'x', complexity: 'simple' });
+    assert.ok(created.created);
+    a.generator.enqueue(created.project);
+    // B looks for work at start and every 200 ms while A works on it.
+    assert.equal(await b.generator.resumeUnfinished(), 0);
+    assert.deepEqual(await waitUntilFinished(created.project.id, 10_000), { status: 'ready', error: null });
+    assert.deepEqual(generatedBy.get('held-by-a'), ['instance-a']);
+  } finally {
+    await Promise.all([a.generator.close(0), b.generator.close(0)]);
+  }
+});
+
+test("a crashed instance's project is taken over by another once its claim lapses", async () => {
+  const generatedBy = new Map<string, string[]>();
+  const survivor = instance('survivor', generatedBy, 50);
+  const owner = await userId();
+  try {
+    // What a crash leaves: a project in `generating`, claimed by an instance that renews nothing.
+    const crashed = createProjects(api.deps.db, { instance: 'crashed', claimMs: 1_000 });
+    const created = await crashed.create(owner, { name: 'orphan', description: 'x', complexity: 'simple' });
+    assert.ok(created.created);
+    assert.equal(await survivor.generator.resumeUnfinished(), 0, 'taken while the claim still held');
+    assert.deepEqual(await waitUntilFinished(created.project.id, 10_000), { status: 'ready', error: null });
+    assert.deepEqual(generatedBy.get('orphan'), ['survivor']);
+  } finally {
+    await survivor.generator.close(0);
+  }
+});
+
+test('a stopping instance releases its claims: another instance takes the project at once', async () => {
+  const generatedBy = new Map<string, string[]>();
+  const stopping = instance('stopping', generatedBy, 60_000);
+  const owner = await userId();
+  const created = await stopping.projects.create(owner, { name: 'released', description: 'x', complexity: 'simple' });
+  assert.ok(created.created);
+  stopping.generator.enqueue(created.project);
+  await stopping.generator.close(0);
+  const next = instance('next', generatedBy, 50);
+  try {
+    assert.equal(await next.generator.resumeUnfinished(), 1);
+    assert.deepEqual(await waitUntilFinished(created.project.id, 10_000), { status: 'ready', error: null });
+    assert.deepEqual(generatedBy.get('released'), ['next']);
+  } finally {
+    await next.generator.close(0);
   }
 });
