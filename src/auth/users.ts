@@ -37,19 +37,21 @@ export function createUsers(db: Pick<Database, 'query'>) {
       const { rows } = await db.query<User>('SELECT id, email, tier FROM users WHERE id = $1', [id]);
       return rows[0];
     },
-    /** Counts a failed login; locks the account when the window's failures reach the limit. */
+    /**
+     * Counts a failed login; locks the account when the window's failures reach the limit. One
+     * statement, so concurrent failures each count: every expression reads the same (latest) row.
+     */
     async recordFailure(id: string): Promise<void> {
+      const recent = 'first_failed_login_at > now() - make_interval(mins => $2)';
+      const failures = `(CASE WHEN ${recent} THEN failed_logins + 1 ELSE 1 END)`;
+      const locks = `${failures} >= $3`;
       await db.query(
         `UPDATE users SET
-           failed_logins = CASE WHEN first_failed_login_at > now() - make_interval(mins => $2) THEN failed_logins + 1 ELSE 1 END,
-           first_failed_login_at = CASE WHEN first_failed_login_at > now() - make_interval(mins => $2) THEN first_failed_login_at ELSE now() END
+           failed_logins = CASE WHEN ${locks} THEN 0 ELSE ${failures} END,
+           first_failed_login_at = CASE WHEN ${locks} THEN NULL WHEN ${recent} THEN first_failed_login_at ELSE now() END,
+           locked_until = CASE WHEN ${locks} THEN now() + make_interval(mins => $4) ELSE locked_until END
          WHERE id = $1`,
-        [id, LOCKOUT.windowMinutes],
-      );
-      await db.query(
-        `UPDATE users SET locked_until = now() + make_interval(mins => $3), failed_logins = 0, first_failed_login_at = NULL
-         WHERE id = $1 AND failed_logins >= $2`,
-        [id, LOCKOUT.failures, LOCKOUT.lockMinutes],
+        [id, LOCKOUT.windowMinutes, LOCKOUT.failures, LOCKOUT.lockMinutes],
       );
     },
     async resetFailures(id: string): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SignJWT } from 'jose';
+import { createUsers } from '../../src/auth/users.ts';
 import { sampleValue, startTestApi, type TestApi } from '../support/api.ts';
 
 let api: TestApi;
@@ -58,6 +59,19 @@ test('five failed logins in a row lock the account (429), even for the right pas
   assert.equal(locked.body.error.code, 'account_locked');
   assert.ok(Number(locked.headers.get('retry-after')) > 0);
   assert.ok((sampleValue(await api.metric('samokoder_auth_attempts_total'), 'samokoder_auth_attempts_total', { result: 'locked' }) ?? 0) >= 1);
+});
+
+test('failed logins arriving at once each count: five concurrent failures lock the account', async () => {
+  const { email } = await api.user();
+  const users = createUsers(api.deps.db);
+  const user = (await users.findByEmail(email))!;
+  await Promise.all(Array.from({ length: 5 }, () => users.recordFailure(user.id)));
+  const { rows } = await api.deps.db.query<{ failed_logins: number; locked: boolean }>('SELECT failed_logins, locked_until > now() AS locked FROM users WHERE id = $1', [user.id]);
+  assert.deepEqual(rows[0], { failed_logins: 0, locked: true });
+  await users.resetFailures(user.id);
+  await Promise.all(Array.from({ length: 4 }, () => users.recordFailure(user.id)));
+  const four = await api.deps.db.query<{ failed_logins: number; locked: boolean | null }>('SELECT failed_logins, locked_until > now() AS locked FROM users WHERE id = $1', [user.id]);
+  assert.deepEqual(four.rows[0], { failed_logins: 4, locked: null });
 });
 
 test('a token signed with alg none, another secret, or expired is refused', async () => {
