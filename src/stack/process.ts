@@ -30,6 +30,8 @@ export interface ProcessSpec {
 export interface ManagedProcess {
   readonly name: string;
   readonly pid: number;
+  /** The signal that stops it cleanly (recorded for the next start, see leftovers.ts). */
+  readonly stopSignal: NodeJS.Signals;
   readonly exited: Promise<number | string>;
   /** The last lines the program printed, for error messages. */
   tail(): string;
@@ -105,6 +107,7 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   const managed: ManagedProcess = {
     name: spec.name,
     pid: child.pid ?? -1,
+    stopSignal: spec.stopSignal ?? 'SIGTERM',
     exited,
     tail,
     async stop(graceMs = 10_000) {

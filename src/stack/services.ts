@@ -218,7 +218,8 @@ export const SERVICES: readonly ServiceDefinition[] = [
       const exited = new Promise<number | string>((resolve) => (closed = resolve));
       return {
         name: 'alert_printer',
-        pid: process.pid,
+        pid: process.pid, // in the launcher itself: never recorded as a leftover
+        stopSignal: 'SIGTERM',
         exited,
         tail: () => '',
         async stop() {

@@ -14,6 +14,7 @@ import { renderAlertmanagerConfig, TEMPLATES_DIR, type Channels } from '../alert
 import { severityTimings } from '../cli/endpoints.ts';
 import { alertingSchema, apiSchema, parseEnv, stackSchema } from '../config.ts';
 import { requireBinary } from './packages.ts';
+import { clearRecord, recordChildren, runningLauncher, stopLeftovers } from './leftovers.ts';
 import { isPortFree } from './ports.ts';
 import type { ManagedProcess } from './process.ts';
 import { alertFor, globalIntervals, parseDuration, waitForTargetsUp, type Intervals } from './prometheus.ts';
@@ -168,6 +169,12 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const services = SERVICES.filter((s) => s.enabled(ctx, { printer }));
 
   for (const s of services) if (s.binary !== 'node' && s.binary !== 'in-process') requireBinary(s.binary);
+  const launcher = runningLauncher(dataDir);
+  if (launcher) {
+    throw new StackError(`another stack (launcher pid ${launcher}) is running with DATA_DIR ${dataDir}; stop it first (Ctrl+C in its terminal, or kill ${launcher})`);
+  }
+  const leftovers = await stopLeftovers(dataDir);
+  if (leftovers.length) progress(`stopped what an earlier start that was killed left running: ${leftovers.join(', ')}`);
   await checkPorts(services, ports);
   if (process.getuid?.() === 0 && services.some((s) => s.name === 'postgres')) checkTraversable(dataDir);
 
@@ -190,6 +197,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     });
   };
 
+  const record = () => recordChildren(dataDir, [...handles.values()].map((h) => h.process));
   const launch = async (def: ServiceDefinition): Promise<void> => {
     const proc = await def.start(ctx);
     watch(def.name, proc);
@@ -205,9 +213,11 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
         const next = await def.start(ctx);
         watch(def.name, next);
         (handle as { process: ManagedProcess }).process = next;
+        record();
       },
     };
     handles.set(def.name, handle);
+    record();
   };
 
   const stopAll = async () => {
@@ -217,6 +227,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       expectedExit.add(handle.process);
       await handle.process.stop().catch(() => {});
     }
+    clearRecord(dataDir);
   };
 
   const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;

@@ -1,6 +1,7 @@
 // `npm start`'s entry (src/stack/main.ts) as a user runs it, as a child process: a bad variable is
 // one line and exit 1 before anything starts; a good start prints the URL table and the alert
-// channels; a child that dies is reported; SIGTERM stops everything (every port free again).
+// channels; a child that dies is reported; SIGTERM stops everything (every port free again); what
+// a SIGKILLed launcher left running is stopped by the next start.
 // It runs from a temp dir so that a developer's .env never leaks into the test.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -110,6 +111,32 @@ test('npm start: URL table and channels, a dead child reported, SIGTERM stops ev
     if (!(await isPortFree(port))) busy.push(name);
   }
   assert.deepEqual(busy, [], 'every service stopped with the launcher');
+});
+
+test('after npm start was killed (SIGKILL), the next start stops what it left running and comes up', async () => {
+  chmodSync(dir.path, 0o711); // PostgreSQL (user postgres) must reach DATA_DIR
+  const ports = await freePorts();
+  const data = join(dir.path, 'killed');
+  const first = start({ DATA_DIR: data, ...ports });
+  await first.waitFor(/Try it: kill \d+ \(the API\)/, 120_000);
+  first.child.kill('SIGKILL');
+  await first.exited;
+  assert.equal(await isPortFree(Number(ports.API_PORT)), false, 'the killed launcher left the API running');
+
+  const second = start({ DATA_DIR: data, ...ports });
+  const [, stopped] = (await second.waitFor(/stopped what an earlier start that was killed left running: (.+)\n/, 60_000)) as RegExpMatchArray;
+  assert.deepEqual(stopped?.split(', ').sort(), ['alertmanager', 'api', 'node_exporter', 'postgres', 'postgres_exporter', 'prometheus', 'redis', 'redis_exporter']);
+  await second.waitFor(/Try it: kill \d+ \(the API\)/, 120_000);
+  assert.equal((await fetch(`http://127.0.0.1:${ports.API_PORT}/health`)).status, 200);
+
+  // While it runs, a third start on the same DATA_DIR is refused before touching anything.
+  const third = start({ DATA_DIR: data, ...(await freePorts()) });
+  assert.equal(await third.exited, 1);
+  assert.match(third.stderr(), new RegExp(`another stack \\(launcher pid ${second.child.pid}\\) is running with DATA_DIR`));
+
+  second.child.kill('SIGTERM');
+  assert.equal(await second.exited, 0, second.stderr());
+  assert.equal(await isPortFree(Number(ports.API_PORT)), true);
 });
 
 test('SIGTERM during the start stops what was already started', async () => {
