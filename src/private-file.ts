@@ -1,9 +1,10 @@
 /**
  * Writing a file that holds secrets (a rendered config, a password) so that only its owner can
  * read it, at every moment: the content goes to a private temporary file that is then renamed
- * over the old one, whatever the old one's mode was.
+ * over the old one, whatever the old one's mode was. And secrets generated once and kept.
  */
-import { chmodSync, chownSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** A numeric owner: the reading container's user, which need not exist on the writing side. */
@@ -27,4 +28,10 @@ export function writePrivateFile(path: string, content: string, owner?: FileOwne
   } finally {
     rmSync(temp, { force: true });
   }
+}
+
+/** The secret kept in `path`, created on first use from `bytes` random bytes (base64url, mode 0600). */
+export function persistentSecret(path: string, bytes: number): string {
+  if (!existsSync(path)) writePrivateFile(path, randomBytes(bytes).toString('base64url'));
+  return readFileSync(path, 'utf8').trim();
 }

@@ -56,7 +56,7 @@ export const SECRET_FILES: readonly SecretFile[] = [
     name: 'password.json',
     owner: { uid: 59000, gid: 59000 },
     pointer: { env: 'REDIS_PASSWORD_FILE' },
-    content: (input) => JSON.stringify({ [input.redisAddr]: input.secrets.REDIS_PASSWORD }),
+    content: (input) => redisPasswordFile(input.redisAddr, input.secrets.REDIS_PASSWORD),
   },
   {
     reader: 'grafana',
@@ -66,6 +66,14 @@ export const SECRET_FILES: readonly SecretFile[] = [
     content: (input) => input.secrets.GRAFANA_ADMIN_PASSWORD,
   },
 ];
+
+/**
+ * The redis exporter's password file (`REDIS_PASSWORD_FILE`): JSON mapping the exact address it
+ * scrapes (its REDIS_ADDR) to the password. The local stack's exporter reads the same format.
+ */
+export function redisPasswordFile(address: string, password: string): string {
+  return JSON.stringify({ [address]: password });
+}
 
 /** The path of `file` below `dir` (`SECRETS_DIR` in the containers). */
 export function secretPath(file: SecretFile, dir = SECRETS_DIR): string {

@@ -4,10 +4,10 @@
  * and database created. Used by `npm start` (data under `.data/`) and by tests (a temp dir).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { persistentSecret } from '../private-file.ts';
 import { requireBinary } from './packages.ts';
 import { startProcess, type ManagedProcess } from './process.ts';
 
@@ -32,9 +32,7 @@ function postgresUser(): { uid: number; gid: number } {
 
 /** Reads the password kept beside the cluster, creating it (mode 0600) on first use. */
 function clusterPassword(dir: string): string {
-  const file = join(dir, 'samokoder.password');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+  return persistentSecret(join(dir, 'samokoder.password'), 18);
 }
 
 /**

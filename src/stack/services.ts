@@ -15,6 +15,8 @@ import { freePort } from './ports.ts';
 import { httpReady, startProcess, type ManagedProcess } from './process.ts';
 import { writePrometheusRuntime, type Intervals, type ScrapeTarget } from './prometheus.ts';
 import { startRedis } from './redis.ts';
+import { redisPasswordFile } from '../deploy/compose-secrets.ts';
+import { persistentSecret, writePrivateFile } from '../private-file.ts';
 
 export type ServiceName =
   | 'postgres'
@@ -116,7 +118,9 @@ export const SERVICES: readonly ServiceDefinition[] = [
     compose: { service: 'redis', port: 6379 },
     enabled: (ctx) => ctx.env.REDIS_URL === undefined || ctx.env.REDIS_URL === '',
     async start(ctx) {
-      const redis = await startRedis(join(ctx.dataDir, 'redis'), ctx.ports.redis, { persist: true, logFile: log(ctx, 'redis') });
+      const dir = join(ctx.dataDir, 'redis');
+      const password = persistentSecret(join(dir, 'redis.password'), 24);
+      const redis = await startRedis(dir, ctx.ports.redis, { persist: true, logFile: log(ctx, 'redis'), password });
       ctx.redisUrl = redis.redisUrl;
       return redis.process;
     },
@@ -177,15 +181,29 @@ export const SERVICES: readonly ServiceDefinition[] = [
     scrape: { job: 'redis', instance: 'redis', metricsPath: '/metrics' },
     compose: { service: 'redis-exporter', port: 9121 },
     enabled: () => true,
-    start: (ctx) =>
-      startProcess({
+    start(ctx) {
+      // Credentials never on the command line (`ps` shows it to every user): the password goes
+      // in a 0600 file of the format compose's exporter reads, the user in the environment.
+      const url = new URL(ctx.redisUrl as string);
+      const user = decodeURIComponent(url.username);
+      const password = decodeURIComponent(url.password);
+      url.username = '';
+      url.password = '';
+      const address = url.toString();
+      const env: NodeJS.ProcessEnv = { ...minimalEnv(), ...(user ? { REDIS_USER: user } : {}) };
+      if (password) {
+        env.REDIS_PASSWORD_FILE = join(ctx.dataDir, 'redis_exporter', 'password.json');
+        writePrivateFile(env.REDIS_PASSWORD_FILE, redisPasswordFile(address, password));
+      }
+      return startProcess({
         name: 'redis_exporter',
         command: requireBinary('prometheus-redis-exporter'),
-        args: [`-redis.addr=${ctx.redisUrl}`, `-web.listen-address=127.0.0.1:${ctx.ports.redis_exporter}`],
-        env: minimalEnv(),
+        args: [`-redis.addr=${address}`, `-web.listen-address=127.0.0.1:${ctx.ports.redis_exporter}`],
+        env,
         logFile: log(ctx, 'redis_exporter'),
         ready: httpReady(local(ctx.ports.redis_exporter, '/metrics')),
-      }),
+      });
+    },
   },
   {
     name: 'node_exporter',

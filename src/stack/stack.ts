@@ -5,9 +5,8 @@
  * each to be ready and for every Prometheus target to be up. A failure stops what was started and
  * throws: never a half-started stack. A child that dies later is reported through `onCrash`.
  */
-import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderAlertmanagerConfig, TEMPLATES_DIR, type Channels } from '../alerting/render.ts';
@@ -19,7 +18,7 @@ import { isPortFree } from './ports.ts';
 import type { ManagedProcess } from './process.ts';
 import { alertFor, globalIntervals, parseDuration, waitForTargetsUp, type Intervals } from './prometheus.ts';
 import { SERVICES, type ServiceDefinition, type ServiceName, type StackContext } from './services.ts';
-import { writePrivateFile } from '../private-file.ts';
+import { persistentSecret, writePrivateFile } from '../private-file.ts';
 
 /** This checkout's root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -77,9 +76,7 @@ export class StackError extends Error {
 /** The JWT secret of the local stack: JWT_SECRET, or one generated once and kept in DATA_DIR (0600). */
 function jwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   if (env.JWT_SECRET) return env.JWT_SECRET;
-  const file = join(dataDir, 'jwt-secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+  return persistentSecret(join(dataDir, 'jwt-secret'), 48);
 }
 
 /** Port of each service from the configuration (the alert printer's from ALERT_WEBHOOK_URL). */

@@ -30,7 +30,9 @@ test('a restarted stack keeps the database, Redis, the TSDB, Alertmanager silenc
   const user = { email: 'restart@example.com', password: 'correct-horse-battery-9' };
   stack = await startTestStack({ DATA_DIR: dir.path });
   assert.equal((await json(`${stack.urls.api}/api/v1/auth/register`, { method: 'POST', body: user })).status, 201);
-  const redis = new Redis(`redis://127.0.0.1:${stack.ports.redis}`, { lazyConnect: true });
+  // The stack's Redis requires the password it generated once and keeps beside its data.
+  const redisUrl = () => `redis://:${encodeURIComponent(readFileSync(join(dir.path, 'redis', 'redis.password'), 'utf8').trim())}@127.0.0.1:${stack?.ports.redis}`;
+  const redis = new Redis(redisUrl(), { lazyConnect: true });
   await redis.connect();
   await redis.set('e2e:restart', 'kept');
   redis.disconnect();
@@ -56,7 +58,7 @@ test('a restarted stack keeps the database, Redis, the TSDB, Alertmanager silenc
   assert.equal(login.status, 200, JSON.stringify(login.body));
   assert.equal(readFileSync(secretFile, 'utf8'), secret, 'the generated JWT secret is reused');
 
-  const redis2 = new Redis(`redis://127.0.0.1:${stack.ports.redis}`, { lazyConnect: true });
+  const redis2 = new Redis(redisUrl(), { lazyConnect: true });
   await redis2.connect();
   assert.equal(await redis2.get('e2e:restart'), 'kept');
   redis2.disconnect();

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { test } from 'node:test';
 import pg from 'pg';
 import { testPostgres, testRedis } from '../support/services.ts';
@@ -25,6 +28,25 @@ test('Redis starts on loopback and answers', async () => {
     assert.equal(await client.ping(), 'PONG');
     client.disconnect();
   } finally {
+    await redis.stop();
+  }
+});
+
+test('Redis with a password: the URL carries it, a client without it is refused, the command line never shows it', async () => {
+  const password = 'p@ss word "quoted" \\ back';
+  const redis = await testRedis({ password });
+  const authed = new Redis(redis.redisUrl, { lazyConnect: true });
+  try {
+    await authed.connect();
+    assert.equal(await authed.ping(), 'PONG');
+    const anonymous = createConnection({ host: '127.0.0.1', port: redis.port });
+    anonymous.write('PING\r\n');
+    const [reply] = (await once(anonymous, 'data')) as [Buffer];
+    anonymous.destroy();
+    assert.match(reply.toString(), /^-NOAUTH/);
+    assert.ok(!readFileSync(`/proc/${redis.process.pid}/cmdline`, 'utf8').includes('p@ss'), 'the password is on the command line');
+  } finally {
+    authed.disconnect();
     await redis.stop();
   }
 });
