@@ -84,8 +84,10 @@ export function createGenerator(options: GeneratorOptions) {
     }
   }
 
+  let closing = false;
   function enqueue(project: Project): void {
     claimed.add(project.id);
+    if (closing) return; // taken by a round that was under way: close() releases it
     queue.push(project);
     pump();
   }
@@ -135,6 +137,7 @@ export function createGenerator(options: GeneratorOptions) {
      * that another instance, or this one's next start, takes them over at once.
      */
     async close(graceMs = 5_000): Promise<void> {
+      closing = true;
       clearInterval(timer);
       queue.length = 0;
       const grace = setTimeout(() => shutdown.abort(), graceMs);
