@@ -154,6 +154,12 @@ export const composeSecretsSchema = z.object({
   REDIS_PASSWORD: password,
 });
 
+/**
+ * The API's secret variables: docker-compose gives them to the API in a file (api.env, written by
+ * `render-secrets`), never in its container environment.
+ */
+export const apiSecretsSchema = apiSchema.pick({ DATABASE_URL: true, REDIS_URL: true, JWT_SECRET: true, ADMIN_TOKEN: true, LLM_API_KEY: true, METRICS_TOKEN: true });
+
 /** Variables only docker-compose reads (documented in `.env.example`, not parsed by Node). */
 export const composeOnlyKeys = ['PUBLIC_URL'] as const;
 
@@ -161,6 +167,7 @@ export type ApiConfig = z.infer<typeof apiSchema>;
 export type AlertingConfig = z.infer<typeof alertingSchema>;
 export type StackConfig = z.infer<typeof stackSchema>;
 export type ComposeSecrets = z.infer<typeof composeSecretsSchema>;
+export type ApiSecrets = z.infer<typeof apiSecretsSchema>;
 
 /** Every environment variable name the project reads, for the `.env.example` check. */
 export const allEnvKeys: string[] = [

@@ -1,16 +1,17 @@
 /**
  * `render-secrets --redis-addr URI [--dir DIR] [--templates DIR]`: docker-compose's one-shot
- * `secrets` service. Writes Alertmanager's config and the exporters' and Grafana's password files
- * from the environment (src/deploy/compose-secrets.ts), each mode 0600 and owned by its reader's
- * user, so it runs as root. It prints the paths it wrote and which alert channels are on; never
- * a file's content.
+ * `secrets` service. Writes the secret file of every reader (src/deploy/compose-secrets.ts: the
+ * API, PostgreSQL, Redis, Alertmanager, the exporters, Grafana) from the environment, each mode
+ * 0600 and owned by its reader's user, so it runs as root. Everything is validated before the
+ * first file is written. It prints the paths it wrote and which alert channels are on; never a
+ * file's content.
  *
  * Exit codes: 0 written; 1 invalid configuration or a file could not be written; 2 bad usage.
  */
 import { resolve } from 'node:path';
 import { renderAlertmanagerConfig, TEMPLATES_DIR } from '../alerting/render.ts';
-import { alertingSchema, composeSecretsSchema, ConfigError, parseEnv, type AlertingConfig, type ComposeSecrets } from '../config.ts';
-import { SECRETS_DIR, writeSecretFiles } from '../deploy/compose-secrets.ts';
+import { alertingSchema, apiSecretsSchema, composeSecretsSchema, ConfigError, parseEnv, type AlertingConfig, type ApiSecrets, type ComposeSecrets } from '../config.ts';
+import { dotenvFile, SECRETS_DIR, writeSecretFiles } from '../deploy/compose-secrets.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 import { reportChannels } from './render-config.ts';
 
@@ -19,7 +20,8 @@ const USAGE = `Usage: render-secrets --redis-addr URI [--dir DIR] [--templates D
   --dir DIR         where the readers' volumes are mounted (default: ${SECRETS_DIR})
   --templates DIR   Alertmanager's *.tmpl files as Alertmanager sees them
                     (default: this checkout's monitoring/alertmanager/templates)
-  Reads GRAFANA_ADMIN_PASSWORD, POSTGRES_PASSWORD, REDIS_PASSWORD and the alerting variables.`;
+  Reads GRAFANA_ADMIN_PASSWORD, POSTGRES_PASSWORD, REDIS_PASSWORD, the API's DATABASE_URL,
+  REDIS_URL, JWT_SECRET (ADMIN_TOKEN, LLM_API_KEY, METRICS_TOKEN if set) and the alerting variables.`;
 
 /** Runs `render-secrets` with `argv` (the arguments after the command name) against `env`. */
 export async function renderSecretsCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output = processOutput): Promise<number> {
@@ -34,9 +36,12 @@ export async function renderSecretsCommand(argv: string[], env: NodeJS.ProcessEn
 
   let alerting: AlertingConfig;
   let secrets: ComposeSecrets;
+  let api: ApiSecrets;
   try {
     alerting = parseEnv(alertingSchema, env);
     secrets = parseEnv(composeSecretsSchema, env);
+    api = parseEnv(apiSecretsSchema, env);
+    dotenvFile(api); // a value it cannot write is a configuration error, before anything is written
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     output.err(`render-secrets: ${err.message}`);
@@ -46,7 +51,7 @@ export async function renderSecretsCommand(argv: string[], env: NodeJS.ProcessEn
   const rendered = renderAlertmanagerConfig(alerting, { templatesDir });
   let written: string[];
   try {
-    written = writeSecretFiles(resolve(values.dir ?? SECRETS_DIR), { secrets, alertmanagerYaml: rendered.yaml, redisAddr });
+    written = writeSecretFiles(resolve(values.dir ?? SECRETS_DIR), { secrets, api, alertmanagerYaml: rendered.yaml, redisAddr });
   } catch (err) {
     // File-system errors name the path and the reason (EPERM without root, ENOSPC), never the content.
     output.err(`render-secrets: could not write the secret files: ${(err as Error).message}`);

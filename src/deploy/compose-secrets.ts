@@ -1,14 +1,17 @@
 /**
  * The secret files of the docker-compose stack. Its one-shot `secrets` service renders them from
  * `.env` (`render-secrets`), each into a volume that only its reader mounts, mode 0600 and owned
- * by the user the reader's image runs as: Alertmanager's config with the alert channels'
- * credentials, the exporters' passwords and Grafana's admin password. So none of these containers
- * gets a secret through its environment. docker-compose.yml must mount and point at the files
- * exactly as {@link SECRET_FILES} says; test/deploy/compose.test.ts checks it.
+ * by the user the reader's image runs as: the API's connection URLs and keys, PostgreSQL's and
+ * Redis' passwords, Alertmanager's config with the alert channels' credentials, the exporters'
+ * passwords and Grafana's admin password. So no long-running container gets a secret through its
+ * environment. docker-compose.yml must mount and point at the files exactly as
+ * {@link SECRET_FILES} says; test/deploy/compose.test.ts checks it.
  */
 import { join } from 'node:path';
-import type { ComposeSecrets } from '../config.ts';
+import type { ApiSecrets, ComposeSecrets } from '../config.ts';
+import { ConfigError } from '../config.ts';
 import { writePrivateFile, type FileOwner } from '../private-file.ts';
+import { redisPasswordConfig } from '../stack/redis.ts';
 
 /** Where the reader's volume is mounted, in the `secrets` service and in the reader alike: `SECRETS_DIR/<reader>`. */
 export const SECRETS_DIR = '/run/samokoder-secrets';
@@ -16,11 +19,19 @@ export const SECRETS_DIR = '/run/samokoder-secrets';
 /** What the files are made of. */
 export interface SecretsInput {
   secrets: ComposeSecrets;
+  /** The API's secret variables, as compose builds them (DATABASE_URL from POSTGRES_PASSWORD, ...). */
+  api: ApiSecrets;
   /** The rendered Alertmanager config (src/alerting/render.ts). */
   alertmanagerYaml: string;
   /** The redis exporter's REDIS_ADDR: its password file maps this exact URI to the password. */
   redisAddr: string;
 }
+
+/**
+ * How docker-compose.yml tells the reader where its file is: an environment variable, a
+ * command-line flag, an argument of its command, or its healthcheck command.
+ */
+export type SecretPointer = { env: string } | { flag: string } | { argument: true } | { healthcheck: true };
 
 /** One file, its reader and how the reader finds it. */
 export interface SecretFile {
@@ -28,15 +39,69 @@ export interface SecretFile {
   reader: string;
   /** The file's name in the reader's directory. */
   name: string;
-  /** The user the reader's image runs as (Alertmanager and postgres-exporter: nobody; Grafana: 472). */
+  /** The user the reader's image runs as (see each entry). */
   owner: FileOwner;
-  /** How docker-compose.yml tells the reader the path: an environment variable or a command-line flag. */
-  pointer: { env: string } | { flag: string };
+  pointer: SecretPointer;
   content(input: SecretsInput): string;
+}
+
+/**
+ * A dotenv file of `variables` (unset ones left out) that the `dotenv` package reads back
+ * unchanged: each value single-quoted (taken literally), or back-quoted when it holds a single
+ * quote. A value holding both cannot be written; the error names the variable, not the value.
+ */
+export function dotenvFile(variables: Record<string, string | undefined>): string {
+  const lines = Object.entries(variables).flatMap(([name, value]) => {
+    if (value === undefined) return [];
+    const quote = ["'", '`'].find((q) => !value.includes(q));
+    if (!quote) throw new ConfigError(`${name} must not contain both ' and \` (it is written to a dotenv file)`);
+    return [`${name}=${quote}${value}${quote}`];
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The redis exporter's password file (`REDIS_PASSWORD_FILE`): JSON mapping the exact address it
+ * scrapes (its REDIS_ADDR) to the password. The local stack's exporter reads the same format.
+ */
+export function redisPasswordFile(address: string, password: string): string {
+  return JSON.stringify({ [address]: password });
 }
 
 /** Every secret file the `secrets` service writes. */
 export const SECRET_FILES: readonly SecretFile[] = [
+  {
+    // The API loads it with dotenv (`import 'dotenv/config'` reads DOTENV_CONFIG_PATH). Image user `node`.
+    reader: 'api',
+    name: 'api.env',
+    owner: { uid: 1000, gid: 1000 },
+    pointer: { env: 'DOTENV_CONFIG_PATH' },
+    content: (input) => dotenvFile(input.api),
+  },
+  {
+    // The image's entrypoint reads it as root, then again as `postgres` (uid 70 in the Alpine image).
+    reader: 'postgres',
+    name: 'password',
+    owner: { uid: 70, gid: 70 },
+    pointer: { env: 'POSTGRES_PASSWORD_FILE' },
+    content: (input) => input.secrets.POSTGRES_PASSWORD,
+  },
+  {
+    // redis-server reads it as `redis` (uid 999, gid 1000 in the Alpine image).
+    reader: 'redis',
+    name: 'redis.conf',
+    owner: { uid: 999, gid: 1000 },
+    pointer: { argument: true },
+    content: (input) => redisPasswordConfig(input.secrets.REDIS_PASSWORD),
+  },
+  {
+    // For redis-cli in the healthcheck, which runs as root.
+    reader: 'redis',
+    name: 'password',
+    owner: { uid: 999, gid: 1000 },
+    pointer: { healthcheck: true },
+    content: (input) => input.secrets.REDIS_PASSWORD,
+  },
   {
     reader: 'alertmanager',
     name: 'alertmanager.yml',
@@ -67,13 +132,8 @@ export const SECRET_FILES: readonly SecretFile[] = [
   },
 ];
 
-/**
- * The redis exporter's password file (`REDIS_PASSWORD_FILE`): JSON mapping the exact address it
- * scrapes (its REDIS_ADDR) to the password. The local stack's exporter reads the same format.
- */
-export function redisPasswordFile(address: string, password: string): string {
-  return JSON.stringify({ [address]: password });
-}
+/** The readers, each once. */
+export const SECRET_READERS: readonly string[] = [...new Set(SECRET_FILES.map((f) => f.reader))];
 
 /** The path of `file` below `dir` (`SECRETS_DIR` in the containers). */
 export function secretPath(file: SecretFile, dir = SECRETS_DIR): string {
@@ -82,12 +142,12 @@ export function secretPath(file: SecretFile, dir = SECRETS_DIR): string {
 
 /**
  * Writes every file of {@link SECRET_FILES} below `dir`, given to its reader's user (that needs
- * root, or CAP_CHOWN). Returns the paths written.
+ * root, or CAP_CHOWN). Every content is built before anything is written. Returns the paths.
  */
 export function writeSecretFiles(dir: string, input: SecretsInput): string[] {
-  return SECRET_FILES.map((file) => {
-    const path = secretPath(file, dir);
-    writePrivateFile(path, file.content(input), file.owner);
+  const contents = SECRET_FILES.map((file) => [secretPath(file, dir), file.content(input), file] as const);
+  return contents.map(([path, content, file]) => {
+    writePrivateFile(path, content, file.owner);
     return path;
   });
 }

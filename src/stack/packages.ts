@@ -17,6 +17,7 @@ export const debianBinaries = {
   pg_ctl: { pkg: 'postgresql', path: `${PG_BIN}/pg_ctl` },
   postgres: { pkg: 'postgresql', path: `${PG_BIN}/postgres` },
   'redis-server': { pkg: 'redis-server' },
+  'redis-cli': { pkg: 'redis-tools' },
   prometheus: { pkg: 'prometheus' },
   promtool: { pkg: 'prometheus' },
   'prometheus-alertmanager': { pkg: 'prometheus-alertmanager' },

@@ -16,6 +16,14 @@ export interface RunningRedis {
   redisUrl: string;
 }
 
+/**
+ * A redis.conf that sets `password` (quoted as Redis' config parser reads it back), for a file
+ * given as redis-server's first argument. docker-compose's Redis reads the same (compose-secrets.ts).
+ */
+export function redisPasswordConfig(password: string): string {
+  return `requirepass ${JSON.stringify(password)}\n`;
+}
+
 /** Resolves true when Redis at `port` answers PING with PONG (after AUTH when it has a password). */
 function redisPing(port: number, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -42,7 +50,7 @@ export async function startRedis(dir: string, port: number, options: { persist: 
   mkdirSync(dir, { recursive: true });
   const persistence = options.persist ? ['--appendonly', 'yes', '--save', '60 1'] : ['--appendonly', 'no', '--save', ''];
   const configFile = join(dir, 'redis.conf');
-  writePrivateFile(configFile, options.password === undefined ? '' : `requirepass ${JSON.stringify(options.password)}\n`);
+  writePrivateFile(configFile, options.password === undefined ? '' : redisPasswordConfig(options.password));
   const proc = await startProcess({
     name: 'redis',
     command: requireBinary('redis-server'),

@@ -6,9 +6,11 @@
  * them without `pg_up 1` / `redis_up 1`, so the checks can fail.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import dotenv from 'dotenv';
 import { renderSecretsCommand } from '../../src/cli/render-secrets.ts';
 import { SECRET_FILES, SECRETS_DIR, secretPath, type SecretFile } from '../../src/deploy/compose-secrets.ts';
 import { requireBinary } from '../../src/stack/packages.ts';
@@ -19,6 +21,13 @@ import { tempDir, testPostgres, testRedis } from '../support/services.ts';
 import { resolvedServices, type ComposeService } from './support.ts';
 
 const REDIS_PASSWORD = 'redis-password-for-the-exporter-test';
+/** The API's variables as compose gives them to the secrets service; values a dotenv file must keep exactly. */
+const API_SECRETS = {
+  DATABASE_URL: 'postgresql://samokoder:pg-password@postgres:5432/samokoder',
+  REDIS_URL: 'redis://:redis-password@redis:6379',
+  JWT_SECRET: `jwt "secret" with 'quotes', a # and \\n, ${'x'.repeat(32)}`,
+  LLM_API_KEY: 'sk-test-$HOME-${PATH}',
+};
 const services = resolvedServices();
 const dir = tempDir('compose-secrets');
 let postgres: Awaited<ReturnType<typeof testPostgres>>;
@@ -41,7 +50,7 @@ async function render(out: string, postgresPassword: string, redisPassword: stri
   for (const f of SECRET_FILES) mkdirSync(join(out, f.reader), { recursive: true, mode: 0o755 });
   const lines: string[] = [];
   const output = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
-  const env = { PATH: process.env.PATH, GRAFANA_ADMIN_PASSWORD: 'grafana-password', POSTGRES_PASSWORD: postgresPassword, REDIS_PASSWORD: redisPassword };
+  const env = { PATH: process.env.PATH, ...API_SECRETS, GRAFANA_ADMIN_PASSWORD: 'grafana-password', POSTGRES_PASSWORD: postgresPassword, REDIS_PASSWORD: redisPassword };
   const code = await renderSecretsCommand(['--dir', out, '--redis-addr', `redis://127.0.0.1:${redis.port}`], env, output);
   assert.equal(code, 0, lines.join('\n'));
   assert.ok(!lines.join('\n').includes(postgresPassword) && !lines.join('\n').includes(redisPassword), 'a password was printed');
@@ -110,3 +119,54 @@ test('redis-exporter logs in with its password file, as 59000, with compose envi
   assert.equal(await run('redis-right', REDIS_PASSWORD), 1);
   assert.equal(await run('redis-wrong', 'not-the-password'), 0);
 });
+
+test("the API's file gives dotenv back exactly the values compose passed, and leaves unset ones out", async () => {
+  const out = join(dir.path, 'api');
+  await render(out, 'pg-password', REDIS_PASSWORD);
+  assert.deepEqual(dotenv.parse(readFileSync(secretPath(file('api'), out))), API_SECRETS);
+  const api = services.api as ComposeService;
+  assert.equal(api.environment?.DOTENV_CONFIG_PATH, secretPath(file('api')), 'the API loads it through dotenv/config');
+});
+
+test("PostgreSQL's file holds its password, as the image's entrypoint reads it (POSTGRES_PASSWORD_FILE)", async () => {
+  const out = join(dir.path, 'postgres');
+  await render(out, 'pg-password', REDIS_PASSWORD);
+  assert.equal(readFileSync(secretPath(file('postgres'), out), 'utf8'), 'pg-password');
+  assert.equal((services.postgres as ComposeService).environment?.POSTGRES_PASSWORD_FILE, secretPath(file('postgres')));
+});
+
+test("Redis started as compose starts it, with its rendered redis.conf, requires the password; the compose healthcheck passes with the password file", async () => {
+  const out = join(dir.path, 'redis-server');
+  await render(out, 'pg-password', 'a "quoted" redis password');
+  const compose = services.redis as ComposeService;
+  const [command, ...args] = (compose.command as string[]).map((a) => a.replace(SECRETS_DIR, out));
+  assert.equal(command, 'redis-server');
+  const port = await freePort();
+  const data = join(dir.path, 'redis-server-data');
+  mkdirSync(data);
+  const server = await startProcess({
+    name: 'redis',
+    command: requireBinary('redis-server'),
+    args: [...args, '--port', String(port), '--bind', '127.0.0.1', '--dir', data],
+    ready: async () => (await redisCli(port, undefined)).includes('NOAUTH'),
+  });
+  try {
+    assert.match(await redisCli(port, undefined), /NOAUTH/);
+    assert.equal(await redisCli(port, 'a "quoted" redis password'), 'PONG');
+    // The compose healthcheck, pointed at this server and at the rendered files.
+    // `docker-compose config` prints `$$` escaped; the container's shell gets `$`.
+    const shell = ((compose.healthcheck?.test as string[])[1] as string).replaceAll('$$', '$');
+    const run = (text: string) => spawnSync('sh', ['-c', text.replaceAll(SECRETS_DIR, out).replace('redis-cli', `redis-cli -p ${port}`)], { encoding: 'utf8' }).status;
+    assert.equal(run(shell), 0);
+    writeFileSync(secretPath(file('redis'), out).replace('redis.conf', 'password'), 'wrong');
+    assert.notEqual(run(shell), 0, 'the healthcheck passes with a wrong password');
+  } finally {
+    await server.stop();
+  }
+});
+
+/** `redis-cli ping` against `port`, with `password` through REDISCLI_AUTH; its output. */
+async function redisCli(port: number, password: string | undefined): Promise<string> {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(password === undefined ? {} : { REDISCLI_AUTH: password }) };
+  return spawnSync(requireBinary('redis-cli'), ['-p', String(port), 'ping'], { env, encoding: 'utf8' }).stdout.trim();
+}

@@ -13,7 +13,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SECRET_FILES, SECRETS_DIR, secretPath } from '../../src/deploy/compose-secrets.ts';
+import { dotenvFile, SECRET_FILES, SECRETS_DIR, secretPath } from '../../src/deploy/compose-secrets.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { amtool, TELEGRAM_ENV, SECRETS } from '../support/alertmanager-config.ts';
 import { testPostgres, testRedis, tempDir } from '../support/services.ts';
@@ -131,15 +131,16 @@ test('the compiled code imports nothing but Node built-ins and production depend
   assert.ok(readdirSync(join(app, 'dist/db/migrations')).some((f) => f.endsWith('.sql')));
 });
 
-test('`node dist/server.js` serves /health, and the image HEALTHCHECK command agrees', async () => {
-  const [postgres, redis] = await Promise.all([testPostgres(), testRedis()]);
+test('`node dist/server.js` serves /health with its secrets from a dotenv file, as in compose, and the image HEALTHCHECK command agrees', async () => {
+  const [postgres, redis] = await Promise.all([testPostgres(), testRedis({ password: randomBytes(12).toString('hex') })]);
   const port = await freePort();
+  // What the secrets service writes for the API (api.env); compose points DOTENV_CONFIG_PATH at it.
+  const apiEnv = join(dir.path, 'api.env');
+  writeFileSync(apiEnv, dotenvFile({ DATABASE_URL: postgres.databaseUrl, REDIS_URL: redis.redisUrl, JWT_SECRET: randomBytes(32).toString('hex') }));
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     NODE_ENV: 'production',
-    DATABASE_URL: postgres.databaseUrl,
-    REDIS_URL: redis.redisUrl,
-    JWT_SECRET: randomBytes(32).toString('hex'),
+    DOTENV_CONFIG_PATH: apiEnv,
     API_HOST: '127.0.0.1', // 0.0.0.0 in the container; tests listen on loopback only
     API_PORT: String(port),
     LOG_LEVEL: 'warn',
