@@ -6,7 +6,8 @@
  * project stuck in `generating`. Each project is claimed by the instance generating it (see
  * repository.ts): the claims are renewed while the work goes on and released at shutdown, and
  * every instance regularly takes over the projects whose claim lapsed — at start, those a restart
- * interrupted; while running, those of an instance that crashed.
+ * interrupted; while running, those of an instance that crashed. An instance whose own claim
+ * lapsed and was taken over abandons that project without writing.
  */
 import type { Logger } from 'pino';
 import { DatabaseUnavailableError } from '../db/database.ts';
@@ -45,7 +46,9 @@ export function createGenerator(options: GeneratorOptions) {
   const { projects, llm, generate, metrics, log, concurrency } = options;
   const dbRetryMs = options.dbRetryMs ?? 120_000;
   const queue: Project[] = [];
-  const running = new Set<Promise<void>>();
+  /** Jobs in flight, and per running project the controller that abandons it. */
+  const jobs = new Set<Promise<void>>();
+  const running = new Map<string, AbortController>();
   /** Projects this instance has claimed and not finished: queued or running. */
   const claimed = new Set<string>();
   const shutdown = new AbortController();
@@ -64,13 +67,20 @@ export function createGenerator(options: GeneratorOptions) {
 
   async function run(project: Project): Promise<void> {
     const log_ = log.child({ project_id: project.id });
+    const lost = new AbortController();
+    running.set(project.id, lost);
     try {
       let outcome: 'ready' | 'failed' = 'ready';
       try {
-        const { files } = await generate(llm, { name: project.name, description: project.description }, shutdown.signal);
+        const { files } = await generate(llm, { name: project.name, description: project.description }, AbortSignal.any([shutdown.signal, lost.signal]));
+        if (lost.signal.aborted) throw lost.signal.reason;
         await retryWhileDbDown(() => projects.complete(project.id, files));
       } catch (err) {
         if (shutdown.signal.aborted) return; // left `generating`: close() releases its claim
+        if (lost.signal.aborted) {
+          log_.warn('another instance took this project over (its claim lapsed here); abandoned');
+          return;
+        }
         outcome = 'failed';
         log_.warn({ err: (err as Error).message }, 'project generation failed');
         await retryWhileDbDown(() => projects.fail(project.id, failureReason(err)));
@@ -81,6 +91,18 @@ export function createGenerator(options: GeneratorOptions) {
     } catch (err) {
       claimed.delete(project.id); // no longer renewed: its claim lapses and a round takes it over
       log_.error({ err: (err as Error).message }, 'could not record the generation result; the project is taken over once its claim lapses');
+    } finally {
+      running.delete(project.id);
+    }
+  }
+
+  /** Stops working on the projects whose claim another instance holds now (ours lapsed, e.g. in a database outage). */
+  function abandon(ids: string[]): void {
+    for (const id of ids) {
+      claimed.delete(id);
+      running.get(id)?.abort(new Error('claim lost'));
+      const queued = queue.findIndex((p) => p.id === id);
+      if (queued >= 0) queue.splice(queued, 1);
     }
   }
 
@@ -104,7 +126,7 @@ export function createGenerator(options: GeneratorOptions) {
   let round: Promise<void> | undefined;
   const timer = setInterval(() => {
     round ??= (async () => {
-      if (claimed.size > 0) await projects.renewClaims([...claimed]);
+      if (claimed.size > 0) abandon(await projects.renewClaims([...claimed]));
       const resumed = await takeOver();
       if (resumed) log.info({ resumed }, 'took over project generations whose claim lapsed');
     })()
@@ -114,12 +136,12 @@ export function createGenerator(options: GeneratorOptions) {
   timer.unref();
 
   function pump(): void {
-    while (running.size < concurrency && queue.length > 0 && !shutdown.signal.aborted) {
+    while (jobs.size < concurrency && queue.length > 0 && !shutdown.signal.aborted) {
       const job = run(queue.shift() as Project).finally(() => {
-        running.delete(job);
+        jobs.delete(job);
         pump();
       });
-      running.add(job);
+      jobs.add(job);
     }
   }
 
@@ -130,7 +152,7 @@ export function createGenerator(options: GeneratorOptions) {
     resumeUnfinished: takeOver,
     /** Jobs queued or running. */
     pending(): number {
-      return queue.length + running.size;
+      return queue.length + jobs.size;
     },
     /**
      * Waits up to `graceMs` for running jobs, then aborts the rest and releases their claims, so
@@ -141,7 +163,7 @@ export function createGenerator(options: GeneratorOptions) {
       clearInterval(timer);
       queue.length = 0;
       const grace = setTimeout(() => shutdown.abort(), graceMs);
-      await Promise.allSettled([...running, round]);
+      await Promise.allSettled([...jobs, round]);
       clearTimeout(grace);
       shutdown.abort();
       if (claimed.size === 0) return;

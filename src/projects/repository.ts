@@ -103,12 +103,20 @@ export function createProjects(db: Pick<Database, 'query' | 'transaction'>, clai
       );
       return rows.sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime());
     },
-    /** Extends this instance's claims on `ids`. */
-    async renewClaims(ids: string[]): Promise<void> {
-      await db.query(
-        `UPDATE projects SET claim_expires_at = now() + $3::interval WHERE id = ANY($2::uuid[]) AND claimed_by = $1 AND status = 'generating'`,
+    /**
+     * Extends this instance's claims on `ids`. Returns those another instance holds now (ours
+     * lapsed and it took them over): this instance must stop working on them.
+     */
+    async renewClaims(ids: string[]): Promise<string[]> {
+      // A data-modifying WITH always runs; the SELECT sees the rows as they were before it.
+      const { rows } = await db.query<{ id: string }>(
+        `WITH renewed AS (
+           UPDATE projects SET claim_expires_at = now() + $3::interval
+           WHERE id = ANY($2::uuid[]) AND claimed_by = $1 AND status = 'generating')
+         SELECT id FROM projects WHERE id = ANY($2::uuid[]) AND status = 'generating' AND claimed_by IS DISTINCT FROM $1`,
         [claim.instance, ids, lease],
       );
+      return rows.map((r) => r.id);
     },
     /** Gives up this instance's claims on `ids`, so another instance (or the next start) takes them at once. */
     async releaseClaims(ids: string[]): Promise<void> {

@@ -139,3 +139,23 @@ test('a stopping instance releases its claims: another instance takes the projec
     await next.generator.close(0);
   }
 });
+
+test('an instance whose claim another instance took over (it lapsed during an outage) abandons the project', async () => {
+  const generatedBy = new Map<string, string[]>();
+  const slow = instance('slow', generatedBy, 3_000);
+  const owner = await userId();
+  try {
+    const created = await slow.projects.create(owner, { name: 'taken-over', description: 'x', complexity: 'simple' });
+    assert.ok(created.created);
+    slow.generator.enqueue(created.project);
+    // What a takeover leaves in the table: the claim held by another, live instance.
+    await api.deps.db.query("UPDATE projects SET claimed_by = 'other', claim_expires_at = now() + interval '1 hour' WHERE id = $1", [created.project.id]);
+    const deadline = Date.now() + 2_000;
+    while (slow.generator.pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(slow.generator.pending(), 0, 'still working on a project another instance holds');
+    assert.equal(generatedBy.get('taken-over'), undefined);
+    assert.equal((await statusOf(created.project.id)).status, 'generating', 'it wrote nothing');
+  } finally {
+    await slow.generator.close(0);
+  }
+});
