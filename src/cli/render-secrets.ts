@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import { renderAlertmanagerConfig, TEMPLATES_DIR } from '../alerting/render.ts';
 import { alertingSchema, apiSecretsSchema, composeSecretsSchema, ConfigError, parseEnv, type AlertingConfig, type ApiSecrets, type ComposeSecrets } from '../config.ts';
-import { dotenvFile, SECRETS_DIR, writeSecretFiles } from '../deploy/compose-secrets.ts';
+import { SECRETS_DIR, writeSecretFiles } from '../deploy/compose-secrets.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 import { reportChannels } from './render-config.ts';
 
@@ -41,7 +41,6 @@ export async function renderSecretsCommand(argv: string[], env: NodeJS.ProcessEn
     alerting = parseEnv(alertingSchema, env);
     secrets = parseEnv(composeSecretsSchema, env);
     api = parseEnv(apiSecretsSchema, env);
-    dotenvFile(api); // a value it cannot write is a configuration error, before anything is written
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     output.err(`render-secrets: ${err.message}`);
@@ -53,8 +52,9 @@ export async function renderSecretsCommand(argv: string[], env: NodeJS.ProcessEn
   try {
     written = writeSecretFiles(resolve(values.dir ?? SECRETS_DIR), { secrets, api, alertmanagerYaml: rendered.yaml, redisAddr });
   } catch (err) {
-    // File-system errors name the path and the reason (EPERM without root, ENOSPC), never the content.
-    output.err(`render-secrets: could not write the secret files: ${(err as Error).message}`);
+    // A value a file cannot hold (ConfigError, found before anything is written), or a file-system
+    // error naming the path and the reason (EPERM without root, ENOSPC); never the content.
+    output.err(err instanceof ConfigError ? `render-secrets: ${err.message}` : `render-secrets: could not write the secret files: ${(err as Error).message}`);
     return 1;
   }
   for (const path of written) output.out(`Wrote ${path} (mode 0600)`);

@@ -132,9 +132,6 @@ export const SECRET_FILES: readonly SecretFile[] = [
   },
 ];
 
-/** The readers, each once. */
-export const SECRET_READERS: readonly string[] = [...new Set(SECRET_FILES.map((f) => f.reader))];
-
 /** The path of `file` below `dir` (`SECRETS_DIR` in the containers). */
 export function secretPath(file: SecretFile, dir = SECRETS_DIR): string {
   return join(dir, file.reader, file.name);

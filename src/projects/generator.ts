@@ -31,8 +31,6 @@ export interface GeneratorOptions {
   concurrency: number;
   /** How long finishing writes are retried while the database is down. */
   dbRetryMs?: number;
-  /** The claims' lease (as given to the repository): renewed, and lapsed ones taken over, every third of it. */
-  claimMs: number;
 }
 
 /** Why generation failed, in words safe to show the project's owner. */
@@ -121,8 +119,8 @@ export function createGenerator(options: GeneratorOptions) {
     return projectsToResume.length;
   }
 
-  // Renew what we hold, then take over what nobody holds. One round at a time: a slow database
-  // must not pile rounds up.
+  // Every third of the claims' lease: renew what we hold, then take over what nobody holds. One
+  // round at a time: a slow database must not pile rounds up.
   let round: Promise<void> | undefined;
   const timer = setInterval(() => {
     round ??= (async () => {
@@ -132,7 +130,7 @@ export function createGenerator(options: GeneratorOptions) {
     })()
       .catch((err: Error) => log.warn({ err: err.message }, 'could not renew or take over generation claims; retrying'))
       .finally(() => (round = undefined));
-  }, Math.max(10, Math.floor(options.claimMs / 3)));
+  }, Math.max(10, Math.floor(projects.claimMs / 3)));
   timer.unref();
 
   function pump(): void {

@@ -48,6 +48,8 @@ export interface ClaimOptions {
 export function createProjects(db: Pick<Database, 'query' | 'transaction'>, claim: ClaimOptions) {
   const lease = `${claim.claimMs} milliseconds`;
   return {
+    /** The claims' lease: the generator renews within it. */
+    claimMs: claim.claimMs,
     /**
      * Creates a project in `generating`, claimed by this instance, unless the owner's monthly
      * quota is used up. The user row is locked for the check, so concurrent requests cannot both

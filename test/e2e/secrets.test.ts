@@ -1,6 +1,7 @@
 // Secrets stay secret through a whole run of the real stack: the bot token, the SMTP password,
-// the JWT secret and the database password appear in no log file, no /metrics, no API error
-// response, no doctor output, no Prometheus or Alertmanager API answer and no committed file.
+// the JWT secret and the database and Redis passwords appear in no log file, no command line, no
+// /metrics, no API error response, no doctor output, no Prometheus or Alertmanager API answer and
+// no committed file.
 // Telegram is unreachable on purpose: Alertmanager 0.25 logs the full bot URL when a send fails
 // at the network level, so this also proves the launcher redacts child output.
 import assert from 'node:assert/strict';
@@ -71,7 +72,8 @@ after(async () => {
 
 function secrets(): Record<string, string> {
   const dbPassword = readFileSync(join(stack.dataDir, 'postgres', 'samokoder.password'), 'utf8').trim();
-  return { 'bot token': BOT_TOKEN, 'bot token secret part': BOT_TOKEN.split(':')[1]!, 'SMTP password': SMTP_PASS, 'JWT secret': JWT_SECRET, 'metrics token': METRICS_TOKEN, 'database password': dbPassword };
+  const redisPassword = readFileSync(join(stack.dataDir, 'redis', 'redis.password'), 'utf8').trim();
+  return { 'bot token': BOT_TOKEN, 'bot token secret part': BOT_TOKEN.split(':')[1]!, 'SMTP password': SMTP_PASS, 'JWT secret': JWT_SECRET, 'metrics token': METRICS_TOKEN, 'database password': dbPassword, 'Redis password': redisPassword };
 }
 
 function files(dir: string): string[] {
@@ -86,6 +88,15 @@ test('no secret in any log file of the stack', () => {
   for (const file of logs) {
     const text = readFileSync(file, 'utf8');
     for (const [name, value] of Object.entries(secrets())) assert.ok(!text.includes(value), `${name} in ${file}`);
+  }
+});
+
+test('no secret on the command line of any process of the stack (`ps` shows it to every user)', () => {
+  const children = stack.started().filter((name) => name !== 'alert_printer');
+  assert.ok(children.length >= 8, children.join(', '));
+  for (const name of children) {
+    const cmdline = readFileSync(`/proc/${stack.service(name).process.pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    for (const [secret, value] of Object.entries(secrets())) assert.ok(!cmdline.includes(value), `${secret} on the command line of ${name}`);
   }
 });
 

@@ -68,8 +68,7 @@ test('generation interrupted by a shutdown is resumed when the API starts again'
  * generator that records which instance generated which project and takes `workMs` per project.
  */
 function instance(name: string, generatedBy: Map<string, string[]>, workMs: number) {
-  const claimMs = 600;
-  const projects = createProjects(api.deps.db, { instance: name, claimMs });
+  const projects = createProjects(api.deps.db, { instance: name, claimMs: 600 });
   const generate: GenerateFiles = async (_llm, input, signal) => {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(resolve, workMs);
@@ -78,7 +77,7 @@ function instance(name: string, generatedBy: Map<string, string[]>, workMs: numb
     generatedBy.set(input.name, [...(generatedBy.get(input.name) ?? []), name]);
     return { files: [{ path: 'README.md', content: name }] };
   };
-  const generator = createGenerator({ projects, llm: api.deps.llm, generate, metrics: { observeGeneration: () => {} }, log: pino({ level: 'silent' }), concurrency: 2, claimMs });
+  const generator = createGenerator({ projects, llm: api.deps.llm, generate, metrics: { observeGeneration: () => {} }, log: pino({ level: 'silent' }), concurrency: 2 });
   return { projects, generator };
 }
 
