@@ -103,7 +103,7 @@ export async function runLoad(bench: BenchStack, { rampSeconds = 15, rampConcurr
   await sleep(scrapeWait);
   const after = await counter();
   const rule = async (name: string) => (await promQuery(bench.stack, `${name}{job="samokoder-api"}`))[0] ?? null;
-  const ratio5xxRule = await rule('job:samokoder_http_requests_5xx:ratio_rate5m');
+  const ratio5xxRule = await rule('job:samokoder_http_requests_failed:ratio_rate5m');
   const slowRatioRule = await rule('job:samokoder_http_requests_slow:ratio_rate5m');
 
   const byStatus: Record<string, number> = {};

@@ -259,7 +259,7 @@ slope after the first minute **${l().apiMemory.slopeMiBPerMinAfterFirstMinute ??
 
 **Prometheus vs the generator.** Counter increase over the run (read after a scrape and an evaluation):
 ${l().prometheus.counterDelta} vs ${l().prometheus.generatorAnswered} answered requests counted by the generator. SLO recording
-rules at the end: \`job:samokoder_http_requests_5xx:ratio_rate5m\` = ${l().prometheus.ratio5xxRule} vs the generator's 5xx
+rules at the end: \`job:samokoder_http_requests_failed:ratio_rate5m\` = ${l().prometheus.ratio5xxRule} vs the generator's 5xx
 ratio ${l().prometheus.ratio5xxGenerator}; \`job:samokoder_http_requests_slow:ratio_rate5m\` = ${l().prometheus.slowRatioRule} vs the generator's
 share over 500 ms ${l().prometheus.slowRatioGenerator} (the generator's clock includes the client side; the rule's 5-minute window
 ends a scrape and an evaluation after the load).

@@ -126,6 +126,7 @@ export function buildApp(deps: Dependencies): { app: FastifyInstance; generator:
     metrics,
     logger,
   );
+  limiter.declareRoutes(app);
   const generator = createGenerator({ projects, llm, generate: generateProjectFiles, metrics, log: logger, concurrency: config.GENERATION_CONCURRENCY });
 
   app.register(healthRoutes({ db, redis, registry: metrics.registry, metricsToken: config.METRICS_TOKEN }));

@@ -24,7 +24,7 @@ export function adminRoutes(deps: { token: string; llm: LlmClient }) {
     app.addHook('onRequest', async (request) => {
       if (!hasBearer(request, deps.token)) throw new AppError(401, 'unauthorized', 'The admin token is required.', { 'WWW-Authenticate': 'Bearer' });
     });
-    app.put<{ Body: { latencyMs?: number; errorRate?: number } }>('/api/v1/admin/simulator', { schema: { body: knobsSchema } }, async (request) => {
+    app.put<{ Body: { latencyMs?: number; errorRate?: number } }>('/api/v1/admin/simulator', { schema: { body: knobsSchema }, config: { traffic: 'internal' } }, async (request) => {
       const simulator = deps.llm.simulator;
       if (!simulator) throw new AppError(409, 'not_simulator', `The LLM provider is ${deps.llm.provider}, not the simulator.`);
       simulator.setKnobs(request.body);

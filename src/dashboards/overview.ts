@@ -4,10 +4,11 @@
  * by `npm run dashboards`.
  *
  * Every ratio aggregates both sides before dividing, quantiles take `sum by (le, ...)`, memory and
- * disk divide with `ignoring (type)` (see shared/notes/pitfalls.md). Panels of raw API metrics
+ * disk divide with `ignoring (type)` (a ratio of series whose labels differ never matches otherwise). Panels of raw API metrics
  * follow the `instance` variable; the SLO row reads the job-level recording rules of
  * monitoring/prometheus/rules/slo.yml, the same series the SLO alerts use.
  */
+import { ABANDONED_STATUS } from '../metrics/catalogue.ts';
 import { gauge, layout, PROMETHEUS_UID, row, stat, timeseries, type PanelJson, type Step } from './grafana.ts';
 
 /** Stable uid: links (alerts, docs) use /d/samokoder-overview. */
@@ -66,6 +67,9 @@ const upDown = (title: string, description: string, expr: string, legend: string
 /** Label filter of the `instance` variable. */
 const I = 'instance=~"$instance"';
 const RI = '$__rate_interval';
+/** A user request that failed: answered 5xx, or abandoned before an answer (the availability SLI's "bad"). */
+const FAILED = `status=~"5..|${ABANDONED_STATUS}"`;
+const ABANDONED = `status ${ABANDONED_STATUS}: the client or the proxy gave up`;
 const api = (metric: string, extra = '') => `${metric}{job="samokoder-api", ${I}${extra ? `, ${extra}` : ''}}`;
 
 function panels(): PanelJson[] {
@@ -73,12 +77,12 @@ function panels(): PanelJson[] {
     row('Overview'),
     upDown('API Health', 'Whether Prometheus can scrape each API instance (APIDown fires after 1 minute down).', `up{job="samokoder-api", ${I}}`, '{{instance}}'),
     stat({
-      title: 'Error Rate (5xx)',
-      description: 'Share of requests answered 5xx over the last 5 minutes, all endpoints (HighErrorRate: above 5% for 5 minutes).',
+      title: 'Error Rate (5xx + 499)',
+      description: `Share of user requests that failed over the last 5 minutes, all endpoints: answered 5xx, or abandoned before an answer (${ABANDONED}) (HighErrorRate: above 5% for 5 minutes).`,
       queries: [
         {
-          expr: `(sum(rate(${api('samokoder_http_requests_total', 'status=~"5.."')}[5m])) or vector(0)) / sum(rate(${api('samokoder_http_requests_total')}[5m]))`,
-          legend: '5xx',
+          expr: `(sum(rate(${api('samokoder_http_requests_total', FAILED)}[5m])) or vector(0)) / sum(rate(${api('samokoder_http_requests_total')}[5m]))`,
+          legend: 'failed',
         },
       ],
       unit: 'percentunit',
@@ -171,12 +175,12 @@ function panels(): PanelJson[] {
       h: 8,
     }),
     timeseries({
-      title: 'Error Rate (5xx)',
-      description: 'Share of requests answered 5xx, both sides summed before dividing (HighErrorRate: above 5% for 5 minutes).',
+      title: 'Error Rate (5xx + 499)',
+      description: `Share of user requests answered 5xx or abandoned before an answer (${ABANDONED}), both sides summed before dividing (HighErrorRate: above 5% for 5 minutes).`,
       queries: [
         {
-          expr: `(sum(rate(${api('samokoder_http_requests_total', 'status=~"5.."')}[${RI}])) or vector(0)) / sum(rate(${api('samokoder_http_requests_total')}[${RI}]))`,
-          legend: '5xx share',
+          expr: `(sum(rate(${api('samokoder_http_requests_total', FAILED)}[${RI}])) or vector(0)) / sum(rate(${api('samokoder_http_requests_total')}[${RI}]))`,
+          legend: 'failed share',
         },
       ],
       unit: 'percentunit',
@@ -197,8 +201,8 @@ function panels(): PanelJson[] {
     }),
     timeseries({
       title: 'Rate Limit Hits',
-      description: 'Requests refused with 429, by limit type; 0 before the first refusal (HighRateLimitHits: above 10/s for 5 minutes).',
-      queries: [{ expr: `sum by (limit_type) (rate(${api('samokoder_rate_limit_hits_total')}[${RI}])) or vector(0)`, legend: '{{limit_type}}' }],
+      description: 'Requests refused with 429, by limit type (HighRateLimitHits: above 10/s for 5 minutes).',
+      queries: [{ expr: `sum by (limit_type) (rate(${api('samokoder_rate_limit_hits_total')}[${RI}]))`, legend: '{{limit_type}}' }],
       unit: 'reqps',
       min: 0,
       steps: red(THRESHOLDS.HighRateLimitHits.value),
@@ -297,8 +301,8 @@ function panels(): PanelJson[] {
     }),
     timeseries({
       title: 'Database Errors',
-      description: 'Database errors per second by type; 0 before the first error (DatabaseErrors: above 0.1/s, constraint violations excluded).',
-      queries: [{ expr: `sum by (error_type) (rate(${api('samokoder_db_errors_total')}[${RI}])) or vector(0)`, legend: '{{error_type}}' }],
+      description: 'Database errors per second by type (DatabaseErrors: above 0.1/s, constraint violations excluded).',
+      queries: [{ expr: `sum by (error_type) (rate(${api('samokoder_db_errors_total')}[${RI}]))`, legend: '{{error_type}}' }],
       unit: 'ops',
       min: 0,
       steps: red(THRESHOLDS.DatabaseErrors.value),
@@ -356,8 +360,8 @@ function panels(): PanelJson[] {
     row('SLO and error budget (30 days)'),
     stat({
       title: 'Availability (30d)',
-      description: 'Share of requests not answered 5xx over 30 days; the objective is 99.9%.',
-      queries: [{ expr: '1 - max(job:samokoder_http_requests_5xx:ratio_rate30d{job="samokoder-api"})', legend: 'availability' }],
+      description: 'Share of user requests that did not fail (answered 5xx or abandoned) over 30 days; the objective is 99.9%.',
+      queries: [{ expr: '1 - max(job:samokoder_http_requests_failed:ratio_rate30d{job="samokoder-api"})', legend: 'availability' }],
       unit: 'percentunit',
       decimals: 3,
       baseColor: 'red',
@@ -382,9 +386,9 @@ function panels(): PanelJson[] {
       title: 'Availability Burn Rate',
       description: 'Error ratio divided by the error budget: 1 spends the budget in exactly 30 days; AvailabilitySLOFastBurn pages at 14.4 over 1h and 5m.',
       queries: [
-        { expr: `max(job:samokoder_http_requests_5xx:ratio_rate5m{job="samokoder-api"}) / ${AVAILABILITY_BUDGET}`, legend: '5m' },
-        { expr: `max(job:samokoder_http_requests_5xx:ratio_rate1h{job="samokoder-api"}) / ${AVAILABILITY_BUDGET}`, legend: '1h' },
-        { expr: `max(job:samokoder_http_requests_5xx:ratio_rate6h{job="samokoder-api"}) / ${AVAILABILITY_BUDGET}`, legend: '6h' },
+        { expr: `max(job:samokoder_http_requests_failed:ratio_rate5m{job="samokoder-api"}) / ${AVAILABILITY_BUDGET}`, legend: '5m' },
+        { expr: `max(job:samokoder_http_requests_failed:ratio_rate1h{job="samokoder-api"}) / ${AVAILABILITY_BUDGET}`, legend: '1h' },
+        { expr: `max(job:samokoder_http_requests_failed:ratio_rate6h{job="samokoder-api"}) / ${AVAILABILITY_BUDGET}`, legend: '6h' },
       ],
       unit: 'short',
       min: 0,

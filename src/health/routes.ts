@@ -31,13 +31,14 @@ async function check(probe: () => Promise<unknown>): Promise<'ok' | 'unavailable
 export function healthRoutes(deps: { db: Pick<Database, 'query'>; redis: Redis; registry: Registry; metricsToken?: string }) {
   const { db, redis, registry, metricsToken } = deps;
   return async (app: FastifyInstance) => {
-    app.get('/health', async (_request, reply) => {
+    // Probe and scrape traffic: counted apart from user requests (src/metrics/http.ts).
+    app.get('/health', { config: { traffic: 'internal' } }, async (_request, reply) => {
       const [dbStatus, redisStatus] = await Promise.all([check(() => db.query('SELECT 1')), check(() => redis.ping())]);
       const healthy = dbStatus === 'ok' && redisStatus === 'ok';
       return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unavailable', checks: { db: dbStatus, redis: redisStatus } });
     });
 
-    app.get('/metrics', async (request, reply) => {
+    app.get('/metrics', { config: { traffic: 'internal' } }, async (request, reply) => {
       if (metricsToken && !hasBearer(request, metricsToken)) {
         throw new AppError(401, 'unauthorized', 'A valid Bearer token is required for /metrics.', { 'WWW-Authenticate': 'Bearer' });
       }

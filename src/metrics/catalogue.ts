@@ -12,6 +12,17 @@ export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'O
 export const OTHER_METHOD = 'OTHER';
 /** The one `endpoint` value shared by every request that matched no route. */
 export const UNMATCHED_ENDPOINT = 'unmatched';
+/**
+ * `status` of a request whose connection closed before the API answered: the client or the proxy
+ * gave up (nginx's "client closed request"). For the user that request failed.
+ */
+export const ABANDONED_STATUS = 499;
+/**
+ * The failure statuses every user route can end with: abandoned, and the 5xx the API itself
+ * answers (500 unexpected error, 503 database unavailable or shutting down). Each route's series
+ * of these exist at 0 from the start, so the first failure after a start moves `rate()`.
+ */
+export const FAILURE_STATUSES = [ABANDONED_STATUS, 500, 503] as const;
 
 export const USER_TIERS = ['free', 'pro', 'enterprise'] as const;
 export type UserTier = (typeof USER_TIERS)[number];
@@ -51,9 +62,6 @@ export type RateLimitType = (typeof RATE_LIMIT_TYPES)[number];
 export const AUTH_RESULTS = ['success', 'failure', 'locked'] as const;
 export type AuthResult = (typeof AUTH_RESULTS)[number];
 
-export const MEMORY_TYPES = ['used', 'available', 'total'] as const;
-export const DISK_TYPES = ['used', 'free', 'total'] as const;
-
 interface MetricDefinition {
   readonly name: string;
   readonly help: string;
@@ -66,13 +74,13 @@ interface MetricDefinition {
 export const catalogue = {
   httpRequestsTotal: {
     name: 'samokoder_http_requests_total',
-    help: 'HTTP requests answered, by method, route template and status code.',
+    help: 'User HTTP requests answered (or abandoned before an answer: status 499), by method, route template and status code.',
     type: 'counter',
     labelNames: ['method', 'endpoint', 'status'],
   },
   httpRequestDuration: {
     name: 'samokoder_http_request_duration_seconds',
-    help: 'HTTP request duration in seconds, by method and route template.',
+    help: 'User HTTP request duration in seconds, until the answer or until the connection closed, by method and route template.',
     type: 'histogram',
     labelNames: ['method', 'endpoint'],
     // Reaches well past the 5 s HighLatency threshold so the p95 is not capped at it.
@@ -80,9 +88,15 @@ export const catalogue = {
   },
   httpRequestsInProgress: {
     name: 'samokoder_http_requests_in_progress',
-    help: 'HTTP requests being served right now, by method and route template.',
+    help: 'User HTTP requests being served right now, by method and route template.',
     type: 'gauge',
     labelNames: ['method', 'endpoint'],
+  },
+  httpInternalRequests: {
+    name: 'samokoder_http_internal_requests_total',
+    help: 'Probe, scrape and operator requests (/health, /metrics, admin routes), by method, route template and status; not user traffic.',
+    type: 'counter',
+    labelNames: ['method', 'endpoint', 'status'],
   },
   projectsCreated: {
     name: 'samokoder_projects_created_total',
@@ -176,6 +190,12 @@ export const catalogue = {
     help: 'Disk space in bytes of each configured data path, by type (used, free, total).',
     type: 'gauge',
     labelNames: ['path', 'type'],
+  },
+  systemDiskReadable: {
+    name: 'samokoder_system_disk_readable',
+    help: 'Whether the disk space of each configured data path could be read at this scrape (1) or not (0).',
+    type: 'gauge',
+    labelNames: ['path'],
   },
   rateLimitHits: {
     name: 'samokoder_rate_limit_hits_total',

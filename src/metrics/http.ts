@@ -1,10 +1,18 @@
 /**
- * HTTP instrumentation: counts every answered request by method, route template and status,
- * times it, and tracks requests in progress. Label cells (src/metrics/cells.ts) are resolved once
- * per (route, method) and kept, so the request path does two map lookups and adds to plain numbers.
+ * HTTP instrumentation. User requests are counted by method, route template and status, timed,
+ * and tracked while in progress; probe, scrape and operator requests (routes declared with
+ * `config: { traffic: 'internal' }`: /health, /metrics, the admin routes) only go to their own
+ * counter, so health checks never weigh in the user SLIs. Label cells (src/metrics/cells.ts) are
+ * resolved once per (route, method) and kept: the request path does two map lookups and adds to
+ * plain numbers.
  *
- * Unmatched requests share one `endpoint` value and unknown methods fold into one `method` value,
- * so scanners and random ids cannot create series. `/metrics` itself is not counted.
+ * A request ends when it is answered or when its connection closes first (the client or the proxy
+ * gave up, or the idle-connection timeout cut a hung request): the latter is status 499, timed to
+ * the moment the connection closed, so a hung API shows in latency and as failures.
+ *
+ * Every declared user route starts with its failure series at 0 ({@link FAILURE_STATUSES}), so
+ * the first failure after a start moves `rate()`. Unmatched requests share one `endpoint` value
+ * and unknown methods fold into one `method` value, so scanners and random ids cannot create series.
  *
  * The recording itself lives in {@link createHttpRecorder}, which the hooks call and the
  * benchmarks (bench/hot-path.ts) measure, so the figure is the cost of exactly this code.
@@ -12,19 +20,25 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createRequire } from 'node:module';
 import type { HistogramCell, ValueCell } from './cells.ts';
-import { HTTP_METHODS, OTHER_METHOD, UNMATCHED_ENDPOINT } from './catalogue.ts';
+import { ABANDONED_STATUS, FAILURE_STATUSES, HTTP_METHODS, OTHER_METHOD, UNMATCHED_ENDPOINT } from './catalogue.ts';
 import type { Metrics } from './registry.ts';
 
-/** Label cells of one (route, method) pair. */
+/** Whose requests a route serves: users (the SLIs), or probes, scrapers and operators. */
+export type TrafficClass = 'user' | 'internal';
+
+/** Label cells of one (route, method) pair; internal routes have a counter only. */
 export interface RouteChildren {
   labels: { method: string; endpoint: string };
-  duration: HistogramCell;
-  inProgress: ValueCell;
+  duration: HistogramCell | null;
+  inProgress: ValueCell | null;
   byStatus: Map<number, ValueCell>;
+  traffic: TrafficClass;
 }
 
-/** Records HTTP requests into the catalogue's three HTTP metrics. */
+/** Records HTTP requests into the catalogue's HTTP metrics. */
 export interface HttpRecorder {
+  /** Declares a route before any request: its traffic class, and for user routes the failure series at 0. */
+  declare(endpoint: string, methods: readonly string[], traffic: TrafficClass): void;
   /** A request to `endpoint` (route template) with `method` began: returns its children, in-progress raised. */
   start(endpoint: string, method: string): RouteChildren;
   /** The request of `route` ended with `status` after `seconds`. */
@@ -48,15 +62,22 @@ export function routeTemplate(request: FastifyRequest): string | undefined {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `internal` keeps the route's requests out of the user request metrics (default `user`). */
+    traffic?: TrafficClass;
+  }
   interface FastifyRequest {
     /** Set while a counted request is in flight; cleared once recorded. */
     metricsRoute: RouteChildren | null;
+    /** `performance.now()` when the request arrived. */
+    metricsStart: number;
   }
 }
 
 /** The recorder over `http`, caching label cells per (route, method) and counter cells per status. */
 export function createHttpRecorder(http: Metrics['http']): HttpRecorder {
   const routes = new Map<string, Map<string, RouteChildren>>();
+  const internal = new Set<string>();
 
   function childrenFor(endpoint: string, rawMethod: string): RouteChildren {
     const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : OTHER_METHOD;
@@ -65,53 +86,77 @@ export function createHttpRecorder(http: Metrics['http']): HttpRecorder {
     let children = byMethod.get(method);
     if (!children) {
       const labels = { method, endpoint };
-      children = { labels, duration: http.duration.cell(labels), inProgress: http.inProgress.cell(labels), byStatus: new Map() };
+      children = internal.has(endpoint)
+        ? { labels, duration: null, inProgress: null, byStatus: new Map(), traffic: 'internal' }
+        : { labels, duration: http.duration.cell(labels), inProgress: http.inProgress.cell(labels), byStatus: new Map(), traffic: 'user' };
       byMethod.set(method, children);
     }
     return children;
   }
 
+  function statusCell(route: RouteChildren, status: number): ValueCell {
+    let counter = route.byStatus.get(status);
+    if (!counter) {
+      const metric = route.traffic === 'user' ? http.requests : http.internal;
+      route.byStatus.set(status, (counter = metric.cell({ ...route.labels, status: String(status) })));
+    }
+    return counter;
+  }
+
   return {
+    declare(endpoint, methods, traffic) {
+      if (traffic === 'internal') {
+        internal.add(endpoint);
+        return;
+      }
+      for (const method of methods) {
+        const route = childrenFor(endpoint, method);
+        for (const status of FAILURE_STATUSES) statusCell(route, status);
+      }
+    },
     start(endpoint, method) {
       const route = childrenFor(endpoint, method);
-      route.inProgress.value += 1;
+      if (route.inProgress) route.inProgress.value += 1;
       return route;
     },
     finish(route, status, seconds) {
-      route.inProgress.value -= 1;
-      route.duration.observe(seconds);
-      let counter = route.byStatus.get(status);
-      if (!counter) route.byStatus.set(status, (counter = http.requests.cell({ ...route.labels, status: String(status) })));
-      counter.value += 1;
+      if (route.inProgress) route.inProgress.value -= 1;
+      if (route.duration) route.duration.observe(seconds);
+      statusCell(route, status).value += 1;
     },
   };
 }
 
 /** Adds the instrumentation hooks to `app` (call before registering routes). */
-export function instrumentHttp(app: FastifyInstance, http: Metrics['http'], excludedPaths: readonly string[] = ['/metrics']): void {
+export function instrumentHttp(app: FastifyInstance, http: Metrics['http']): void {
   const recorder = createHttpRecorder(http);
-  const excluded = new Set(excludedPaths);
 
-  function finish(request: FastifyRequest, status: number, seconds: number): void {
+  function finish(request: FastifyRequest, status: number): void {
     const route = request.metricsRoute;
     if (!route) return;
     request.metricsRoute = null;
-    recorder.finish(route, status, seconds);
+    recorder.finish(route, status, (performance.now() - request.metricsStart) / 1000);
   }
 
   app.decorateRequest('metricsRoute', null);
+  app.decorateRequest('metricsStart', 0);
+  // HEAD routes Fastify adds beside GET ones share their handler: no failure series of their own.
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat().filter((m) => m !== 'HEAD');
+    recorder.declare(route.url, methods, route.config?.traffic ?? 'user');
+  });
   app.addHook('onRequest', (request, _reply, done) => {
-    const endpoint = routeTemplate(request) ?? UNMATCHED_ENDPOINT;
-    if (!excluded.has(endpoint)) request.metricsRoute = recorder.start(endpoint, request.method);
+    request.metricsStart = performance.now();
+    request.metricsRoute = recorder.start(routeTemplate(request) ?? UNMATCHED_ENDPOINT, request.method);
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    finish(request, reply.statusCode, reply.elapsedTime / 1000);
+    finish(request, reply.statusCode);
     done();
   });
-  // A client that goes away before the answer still leaves "in progress"; count it as nginx does (499).
+  // Fastify's onResponse fires on `finish` only: a connection closed before the answer ends here.
   app.addHook('onRequestAbort', (request, done) => {
-    finish(request, 499, 0);
+    finish(request, ABANDONED_STATUS);
     done();
   });
 }

@@ -7,7 +7,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
   AUTH_RESULTS,
+  COMPLEXITIES,
   DB_ERROR_TYPES,
+  DB_OPERATIONS,
   LLM_AGENTS,
   LLM_ERROR_TYPES,
   TOKEN_TYPES,
@@ -84,11 +86,12 @@ export function createMetrics(options: MetricsOptions) {
     };
 
   // The request path's metrics are pre-bound cells (src/metrics/cells.ts), not prom-client objects.
-  const { httpRequestsTotal: total, httpRequestDuration: duration, httpRequestsInProgress: inProgress } = catalogue;
+  const { httpRequestsTotal: total, httpRequestDuration: duration, httpRequestsInProgress: inProgress, httpInternalRequests: internal } = catalogue;
   const http = {
     requests: new CellCounter(total.name, total.help, total.labelNames, registry),
     duration: new CellHistogram(duration.name, duration.help, duration.labelNames, duration.buckets, registry),
     inProgress: new CellGauge(inProgress.name, inProgress.help, inProgress.labelNames, registry),
+    internal: new CellCounter(internal.name, internal.help, internal.labelNames, registry),
   };
   const projectsCreated = counter('projectsCreated', registry);
   const generationDuration = histogram('projectsGenerationDuration', registry);
@@ -111,13 +114,19 @@ export function createMetrics(options: MetricsOptions) {
   gauge('systemCpuUsage', registry, system.cpu);
   gauge('systemMemoryUsage', registry, system.memory);
   gauge('systemDiskUsage', registry, system.disk);
+  gauge('systemDiskReadable', registry, system.diskReadable);
 
-  // Series that alerts divide by or test for absence exist from the start, at 0.
+  // Every label set known in advance exists from the start at 0: a series born with its first
+  // event hides that event from rate(), and alerts divide by these or test them for absence.
+  // (HTTP series are declared per route by src/metrics/http.ts, rate-limit hits per guarded route.)
   const { provider, model } = options.llm;
   for (const tier of USER_TIERS) projectsCreated.inc({ user_tier: tier }, 0);
+  for (const complexity of COMPLEXITIES) generationDuration.zero({ complexity });
   for (const agent of LLM_AGENTS) llmRequests.inc({ provider, model, agent }, 0);
   for (const errorType of LLM_ERROR_TYPES) llmErrors.inc({ provider, error_type: errorType }, 0);
   for (const tokenType of TOKEN_TYPES) llmTokens.inc({ provider, model, token_type: tokenType }, 0);
+  llmDuration.zero({ provider, model });
+  for (const operation of DB_OPERATIONS) dbDuration.zero({ operation });
   for (const errorType of DB_ERROR_TYPES) dbErrors.inc({ error_type: errorType }, 0);
   for (const result of AUTH_RESULTS) authAttempts.inc({ result }, 0);
 
@@ -148,6 +157,10 @@ export function createMetrics(options: MetricsOptions) {
     },
     recordDbError(errorType: DbErrorType): void {
       dbErrors.inc({ error_type: errorType });
+    },
+    /** Creates the hit series of a route guarded by a `limitType` limit, at 0. */
+    declareRateLimit(endpoint: string, limitType: RateLimitType): void {
+      rateLimitHits.inc({ endpoint, limit_type: limitType }, 0);
     },
     recordRateLimitHit(endpoint: string, limitType: RateLimitType): void {
       rateLimitHits.inc({ endpoint, limit_type: limitType });

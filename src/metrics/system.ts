@@ -33,9 +33,22 @@ function availableMemory(): number {
   return freemem();
 }
 
+/** Space of the filesystem holding `path`, or undefined when it cannot be read (missing path, no permission). */
+function diskSpace(path: string): { total: number; free: number; used: number } | undefined {
+  try {
+    const s = statfsSync(path);
+    const total = s.blocks * s.bsize;
+    // bavail: space an unprivileged writer can still use, what "free" means to the service.
+    return { total, free: s.bavail * s.bsize, used: total - s.bfree * s.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Scrape-time `collect` callbacks for the three system gauges. CPU is the busy share of all
- * cores between two scrapes (since start for the first one).
+ * Scrape-time `collect` callbacks for the system gauges. CPU is the busy share of all cores
+ * between two scrapes (since start for the first one). A disk path that cannot be read exports
+ * no usage (rather than a wrong value) and `readable` 0, so its loss is seen, not silent.
  */
 export function systemCollectors(diskPaths: readonly string[]) {
   let previous = cpuTimes();
@@ -57,18 +70,15 @@ export function systemCollectors(diskPaths: readonly string[]) {
       this.set({ type: 'used' }, total - available);
     },
     disk(this: Gauge): void {
+      this.reset();
       for (const path of diskPaths) {
-        try {
-          const s = statfsSync(path);
-          const total = s.blocks * s.bsize;
-          // bavail: space an unprivileged writer can still use, what "free" means to the service.
-          this.set({ path, type: 'total' }, total);
-          this.set({ path, type: 'free' }, s.bavail * s.bsize);
-          this.set({ path, type: 'used' }, total - s.bfree * s.bsize);
-        } catch {
-          // A missing path exports no series rather than a wrong value.
-        }
+        const space = diskSpace(path);
+        if (!space) continue;
+        for (const type of ['total', 'free', 'used'] as const) this.set({ path, type }, space[type]);
       }
+    },
+    diskReadable(this: Gauge): void {
+      for (const path of diskPaths) this.set({ path }, diskSpace(path) ? 1 : 0);
     },
   };
 }

@@ -138,3 +138,20 @@ export function metricNamesInExpr(expr: string): string[] {
   }
   return names;
 }
+
+/**
+ * The raw metric names `expr` depends on: what it selects, with each recorded series replaced by
+ * what its recording rule reads, transitively. `recorded` maps record names to expressions.
+ */
+export function sourceMetrics(expr: string, recorded: ReadonlyMap<string, string> = new Map(listRecordingRules().map((r) => [r.record, r.expr]))): string[] {
+  const found = new Set<string>();
+  const visit = (e: string, seen: ReadonlySet<string>) => {
+    for (const name of metricNamesInExpr(e)) {
+      const rule = recorded.get(name);
+      if (rule === undefined) found.add(name);
+      else if (!seen.has(name)) visit(rule, new Set([...seen, name]));
+    }
+  };
+  visit(expr, new Set());
+  return [...found];
+}

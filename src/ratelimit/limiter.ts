@@ -7,7 +7,7 @@
  * of the API matters more than throttling for the minutes Redis is down; brute force on login
  * stays bounded by the account lockout kept in PostgreSQL, and RedisDown pages the operator.
  */
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';
@@ -34,8 +34,15 @@ declare module 'fastify' {
 }
 
 /** Creates the limiter; `guard(type)` is the onRequest hook a route uses. */
-export function createRateLimiter(redis: Redis, limits: RateLimits, metrics: Pick<Metrics, 'recordRateLimitHit' | 'recordRateLimitDegraded'>, log: Logger) {
+export function createRateLimiter(
+  redis: Redis,
+  limits: RateLimits,
+  metrics: Pick<Metrics, 'declareRateLimit' | 'recordRateLimitHit' | 'recordRateLimitDegraded'>,
+  log: Logger,
+) {
   let lastDegradedLog = 0;
+  /** The limit type of each guard handed out, to find the guarded routes. */
+  const guards = new WeakMap<object, RateLimitType>();
 
   async function hit(key: string): Promise<[number, number] | undefined> {
     try {
@@ -55,7 +62,7 @@ export function createRateLimiter(redis: Redis, limits: RateLimits, metrics: Pic
     /** A hook enforcing the `type` limit on the request's IP (or user, for `user`). */
     guard(type: RateLimitType): onRequestAsyncHookHandler {
       const limit = limits[type];
-      return async function rateLimit(request: FastifyRequest, reply: FastifyReply) {
+      const hook = async function rateLimit(request: FastifyRequest, reply: FastifyReply) {
         const subject = type === 'user' ? request.userId : request.ip;
         const result = await hit(`rl:${type}:${subject}`);
         if (!result) return;
@@ -69,6 +76,17 @@ export function createRateLimiter(redis: Redis, limits: RateLimits, metrics: Pic
           throw new AppError(429, 'rate_limited', `Too many requests; retry in ${resetSeconds} s.`, { 'Retry-After': resetSeconds });
         }
       };
+      guards.set(hook, type);
+      return hook;
+    },
+    /** From now on, every route of `app` with one of these guards gets its hit series at 0 (the first 429 then moves `rate()`). */
+    declareRoutes(app: FastifyInstance): void {
+      app.addHook('onRoute', (route) => {
+        for (const hook of [route.onRequest ?? []].flat()) {
+          const type = guards.get(hook);
+          if (type) metrics.declareRateLimit(route.url, type);
+        }
+      });
     },
   };
 }

@@ -102,7 +102,7 @@ test('the central has the raw API series of each region, with the regional job a
 });
 
 test('the regional recording rules arrive per region', async () => {
-  const samples = await waitForQuery(central.url, 'job:samokoder_http_requests_5xx:ratio_rate5m', (r) => r.length === 2, WAIT_MS);
+  const samples = await waitForQuery(central.url, 'job:samokoder_http_requests_failed:ratio_rate5m', (r) => r.length === 2, WAIT_MS);
   const regions = byRegion(samples);
   assert.ok(Math.abs((regions.eu?.value ?? Number.NaN) - 0.1) < 1e-9, `eu ratio ${regions.eu?.value}`);
   assert.equal(regions.us?.value, 0);
@@ -112,8 +112,8 @@ test("the central's rules evaluate: a global 5xx ratio weighted by each region's
   // 10 of 110 requests/s fail: 1/11, not the unweighted mean of the regions' ratios (0.05), nor
   // eu's alone (0.1, before us is federated). The wait fails showing the last value otherwise.
   const weighted = (r: Array<{ value: number }>) => r.length === 1 && Math.abs((r[0]?.value ?? Number.NaN) - 1 / 11) < 0.005;
-  const [global] = await waitForQuery(central.url, 'global:samokoder_http_requests_5xx:ratio_rate5m', weighted, WAIT_MS);
-  assert.deepEqual(global?.metric, { __name__: 'global:samokoder_http_requests_5xx:ratio_rate5m', job: 'samokoder-api' }, 'summed over regions');
+  const [global] = await waitForQuery(central.url, 'global:samokoder_http_requests_failed:ratio_rate5m', weighted, WAIT_MS);
+  assert.deepEqual(global?.metric, { __name__: 'global:samokoder_http_requests_failed:ratio_rate5m', job: 'samokoder-api' }, 'summed over regions');
 
   const res = await fetch(`${central.url}/api/v1/rules`);
   const groups = ((await res.json()) as { data: { groups: Array<{ file: string; rules: Array<{ name: string; health: string; lastError?: string }> }> } }).data.groups;

@@ -21,6 +21,7 @@ import {
   runbookPath,
   runbookUrl,
   SEVERITIES,
+  sourceMetrics,
   yamlFiles,
 } from '../../src/monitoring/rules.ts';
 import { requireBinary } from '../../src/stack/packages.ts';
@@ -111,6 +112,25 @@ test('rule expressions read only catalogue metrics, recorded series and exporter
       assert.ok(catalogue.has(metric) || recorded.has(metric) || FOREIGN_METRIC.test(metric), `${name} reads '${metric}', which is neither in src/metrics/catalogue.ts nor recorded nor an exporter metric`);
     }
   }
+});
+
+test('APIMetricsMissing watches exactly the catalogue metrics that alerts read (a histogram by its _count)', () => {
+  const catalogue = exportedSeriesNames();
+  const alerts = listAlerts();
+  const watcher = alerts.find((a) => a.alert === 'APIMetricsMissing');
+  assert.ok(watcher, 'APIMetricsMissing is missing');
+  const bySeries = (metric: string) => metric.replace(/_(bucket|sum)$/, '_count');
+  const read = new Set(alerts.filter((a) => a !== watcher).flatMap((a) => sourceMetrics(a.expr)).filter((m) => catalogue.has(m)).map(bySeries));
+  const watched = new Set(metricNamesInExpr(watcher.expr).filter((m) => m !== 'up'));
+  assert.deepEqual([...watched].sort(), [...read].sort());
+});
+
+test('sourceMetrics follows recorded series to the raw metrics they read', () => {
+  const recorded = new Map([
+    ['job:a:ratio', 'sum by (job) (rate(a_total[5m])) / sum by (job) (rate(b_total[5m]))'],
+    ['job:c:rate', 'job:a:ratio * on (job) c_total'],
+  ]);
+  assert.deepEqual(sourceMetrics('job:c:rate > 1 and up == 1', recorded).sort(), ['a_total', 'b_total', 'c_total', 'up']);
 });
 
 test('recording rules are named level:metric:operations, once each', () => {
