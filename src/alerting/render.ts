@@ -23,6 +23,10 @@ export const TEMPLATES_DIR = join(ALERTMANAGER_DIR, 'templates');
 /** Receiver names in the template; the routing tests and docs/alerting.md use them. */
 export const RECEIVERS = { telegram: 'telegram', email: 'email', webhook: 'webhook', watchdog: 'watchdog' } as const;
 
+/** The warning of a config without a dead-man's switch; `doctor` says the same of a running Alertmanager. */
+export const DEADMAN_OFF =
+  "The dead-man's switch is off (WATCHDOG_URL is not set): the always-firing Watchdog alert goes nowhere, so if Prometheus, its rules or the path to Alertmanager break, nobody is told.";
+
 /** The time interval that ALERT_INFO_WORKING_HOURS switches on for the routes that name it. */
 const WORKING_HOURS = 'working-hours';
 
@@ -193,6 +197,7 @@ export function renderAlertmanagerConfig(config: AlertingConfig, options: Render
   if (on.length === 0) {
     warnings.push('No alert channel is configured (TELEGRAM_BOT_TOKEN with TELEGRAM_CHAT_ID, or ALERT_EMAIL with SMTP_HOST): every alert goes to the webhook at ALERT_WEBHOOK_URL.');
   }
+  if (!config.WATCHDOG_URL) warnings.push(DEADMAN_OFF);
 
   const route = rewriteRoute(doc.route, false, new Set<string>([...on, RECEIVERS.watchdog]), fallback, config.ALERT_INFO_WORKING_HOURS) as Route;
   const used = receiversIn(route);

@@ -5,8 +5,10 @@
  * status and receivers, silences, inhibited alerts and failed notifications per integration; and,
  * when GRAFANA_URL is set, Grafana for its datasources' health.
  *
- * Exit codes: 0 healthy; 1 a problem (each printed with ✖ and what is broken); 2 bad usage.
+ * Exit codes: 0 healthy (warnings, printed with ⚠, allowed); 1 a problem (each printed with ✖
+ * and what is broken); 2 bad usage.
  */
+import { DEADMAN_OFF, RECEIVERS } from '../alerting/render.ts';
 import { ConfigError } from '../config.ts';
 import { displayUrl, endpoints, HttpError, receiversOf, request, type Endpoints } from './endpoints.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
@@ -19,9 +21,10 @@ const USAGE = `Usage: doctor
 /** A window long enough to see recent failures, short enough to forget a fixed one. */
 const RECENT = '15m';
 
-/** Collects findings: ✔ fine, • information, ✖ a problem. */
+/** Collects findings: ✔ fine, • information, ⚠ a warning (healthy, but blind somewhere), ✖ a problem. */
 class Report {
   problems = 0;
+  warnings = 0;
   constructor(private readonly output: Output) {}
   section(title: string) {
     this.output.out(title);
@@ -31,6 +34,10 @@ class Report {
   }
   info(line: string) {
     this.output.out(`  • ${line}`);
+  }
+  warning(line: string) {
+    this.warnings += 1;
+    this.output.out(`  ⚠ ${line}`);
   }
   problem(line: string) {
     this.problems += 1;
@@ -125,6 +132,7 @@ async function checkAlertmanager(url: string, prometheus: string, report: Report
   const receivers = receiversOf(status);
   report.ok(`config loaded (version ${status.versionInfo?.version ?? '?'}, up since ${status.uptime}, cluster ${status.cluster.status})`);
   report.info(`receivers: ${receivers.map((r) => `${r.name} (${r.integrations.join(', ') || 'no integration: drops alerts'})`).join('; ')}`);
+  if (!receivers.some((r) => r.name === RECEIVERS.watchdog && r.integrations.length > 0)) report.warning(DEADMAN_OFF);
 
   const silences = ((await request(`${url}/api/v2/silences`)) as Array<{ id: string; status: { state: string }; matchers: Array<{ name: string; value: string; isRegex: boolean; isEqual?: boolean }>; endsAt: string; createdBy: string; comment: string }>).filter(
     (s) => s.status.state === 'active',
@@ -205,7 +213,8 @@ export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv, outp
       report.problem(err.message);
     }
   }
-  output.out(report.problems === 0 ? 'Healthy.' : `${report.problems} problem${report.problems === 1 ? '' : 's'} found.`);
+  const warned = report.warnings ? ` (${report.warnings} warning${report.warnings === 1 ? '' : 's'})` : '';
+  output.out(report.problems === 0 ? `Healthy${warned}.` : `${report.problems} problem${report.problems === 1 ? '' : 's'} found${warned}.`);
   return report.problems === 0 ? 0 : 1;
 }
 

@@ -1,21 +1,16 @@
 // The real Alertmanager (Debian's 0.25) with a config rendered by our renderer, delivering to the
 // Telegram double and the SMTP sink: what people receive is accepted by Telegram, well-formed,
-// escaped, bounded in size, and the inhibitions silence exactly what they should.
+// escaped, bounded in size, and says where it comes from (the inhibitions: inhibitions.test.ts).
 //
 // Only the timings are shortened (group_wait 1s, group_interval 2s) so the resolved message comes
 // in seconds rather than a minute; the real timings are asserted in routing.test.ts.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { parse, stringify } from 'yaml';
-import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
-import { freePort } from '../../src/stack/ports.ts';
-import { renderTo, SECRETS, shortenTimings } from '../support/alertmanager-config.ts';
+import type { RunningAlertmanager } from '../../src/stack/alertmanager.ts';
+import { SECRETS, startTestAlertmanager } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
-import { writePrivateFile } from '../../src/private-file.ts';
 
 const SMTP_USER = 'alerts@example.com';
 const WAIT_MS = 30_000;
@@ -29,7 +24,7 @@ let am: RunningAlertmanager;
 
 before(async () => {
   [telegram, smtp] = await Promise.all([startTelegramDouble(), startSmtpSink({ user: SMTP_USER, pass: SECRETS.SMTP_PASS })]);
-  const { file } = renderTo(dir.path, 'alertmanager', {
+  am = await startTestAlertmanager(dir.path, {
     TELEGRAM_BOT_TOKEN: telegram.token,
     TELEGRAM_CHAT_ID: '-100777',
     TELEGRAM_API_URL: telegram.url,
@@ -40,10 +35,6 @@ before(async () => {
     SMTP_PASS: SECRETS.SMTP_PASS,
     SMTP_REQUIRE_TLS: 'false',
   });
-  const doc = parse(readFileSync(file, 'utf8'), { intAsBigInt: true });
-  shortenTimings(doc.route);
-  writePrivateFile(file, stringify(doc, { version: '1.1' }));
-  am = await startAlertmanager({ configFile: file, dataDir: join(dir.path, 'data'), port: await freePort(), logFile: join(dir.path, 'alertmanager.log') });
 });
 
 after(async () => {
@@ -93,16 +84,17 @@ test('posted alerts are all accepted at once (one group each)', async () => {
 
 test('a critical alert reaches Telegram and email', async () => {
   const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('APIDown'));
-  assert.match(message?.text ?? '', /^🔥 CRITICAL · FIRING\nAPIDown · component api\n/);
+  assert.match(message?.text ?? '', /^🔥 CRITICAL · FIRING\nAPIDown · component api · test\/local\n/);
   assert.match(message?.text ?? '', /127\.0\.0\.1:8000 The Samokoder API is down/);
   assert.equal(message?.chatId, '-100777');
   assert.equal(message?.parseMode, 'HTML');
 
   const [mail] = await smtp.waitForMails(1, WAIT_MS, (m) => m.subject.includes('APIDown'));
-  assert.equal(mail?.subject, '[CRITICAL] Samokoder: APIDown');
+  assert.equal(mail?.subject, '[CRITICAL] Samokoder test/local: APIDown');
   assert.deepEqual(mail?.envelopeTo, ['oncall@example.com']);
   assert.equal(mail?.user, SMTP_USER, 'Alertmanager authenticated with SMTP_USER/SMTP_PASS');
-  assert.match(mail?.text ?? '', /FIRING: APIDown[\s\S]*Instance: 127\.0\.0\.1:8000[\s\S]*Runbook: https:/);
+  assert.match(mail?.text ?? '', /FIRING: APIDown\nSeverity: CRITICAL\nComponent: api\nEnvironment: test\nRegion: local\n[\s\S]*Instance: 127\.0\.0\.1:8000[\s\S]*Runbook: https:/);
+  assert.match(mail?.html ?? '', /environment <b>test<\/b> · region <b>local<\/b>/);
   assert.match(mail?.html ?? '', /<h2[^>]*>🔥 CRITICAL: APIDown<\/h2>/);
 });
 
@@ -121,54 +113,12 @@ test('HTML special characters in values arrive escaped and are accepted', async 
   assert.deepEqual(mails, [], 'a warning goes to Telegram only');
 });
 
-test('inhibitions: APIDown silences API alerts of its instance only; PostgresDown silences database errors', async () => {
-  const warning = (alertname: string, component: string, instance?: string): PostedAlert => ({
-    labels: { alertname, severity: 'warning', component, ...(instance ? { instance } : {}) },
-    annotations: { summary: alertname },
-  });
-  await post([
-    warning('HighErrorRate', 'api', '127.0.0.1:8000'),
-    warning('HighLatency', 'api', '127.0.0.2:8000'),
-    warning('HighCPUUsage', 'system', '127.0.0.1:8000'),
-    { labels: { alertname: 'LowDiskSpace', severity: 'critical', component: 'system', instance: '127.0.0.1:8000' }, annotations: { summary: 'disk' } },
-    { labels: { alertname: 'PostgresDown', severity: 'critical', component: 'database', instance: '127.0.0.1:9187' }, annotations: { summary: 'pg' } },
-    warning('DatabaseErrors', 'database'),
-  ]);
-  const res = await fetch(`${am.url}/api/v2/alerts`);
-  const alerts = (await res.json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[] } }>;
-  const inhibited = (alertname: string) => {
-    const found = alerts.filter((a) => a.labels.alertname === alertname);
-    assert.equal(found.length, 1, `${alertname} is known to Alertmanager`);
-    return (found[0]?.status.inhibitedBy.length ?? 0) > 0;
-  };
-  assert.equal(inhibited('HighErrorRate'), true, 'same instance as APIDown');
-  assert.equal(inhibited('HighLatency'), false, 'another API instance');
-  assert.equal(inhibited('HighCPUUsage'), false, 'not an API alert');
-  assert.equal(inhibited('LowDiskSpace'), false);
-  assert.equal(inhibited('DatabaseErrors'), true);
-  assert.equal(inhibited('APIDown'), false, 'no alert silences itself');
-});
-
-test('inhibitions: APIAllInstancesDown silences APIDown of its environment only', async () => {
-  const down = (alertname: string, environment: string, instance?: string): PostedAlert => ({
-    labels: { alertname, severity: 'warning', component: 'api', environment, ...(instance ? { instance } : {}) }, // not in the critical APIDown group of the other tests
-    annotations: { summary: alertname },
-  });
-  await post([down('APIAllInstancesDown', 'all-down'), down('APIDown', 'all-down', 'api-1'), down('APIDown', 'elsewhere', 'api-2')]);
-  const alerts = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[] } }>;
-  const inhibited = (alertname: string, environment: string) =>
-    alerts.filter((a) => a.labels.alertname === alertname && a.labels.environment === environment).map((a) => a.status.inhibitedBy.length > 0);
-  assert.deepEqual(inhibited('APIDown', 'all-down'), [true]);
-  assert.deepEqual(inhibited('APIDown', 'elsewhere'), [false]);
-  assert.deepEqual(inhibited('APIAllInstancesDown', 'all-down'), [false]);
-});
-
 test('the resolved message is a different one, on Telegram and by email', async () => {
   await post([{ ...apiDown, endsAt: new Date().toISOString() }]);
   const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('APIDown') && m.text.includes('RESOLVED'));
   assert.match(message?.text ?? '', /^✅ RESOLVED · was 🔥 CRITICAL\nAPIDown/);
   assert.doesNotMatch(message?.text ?? '', /FIRING/);
-  const [mail] = await smtp.waitForMails(1, WAIT_MS, (m) => m.subject === '[CRITICAL] Samokoder: APIDown (resolved)');
+  const [mail] = await smtp.waitForMails(1, WAIT_MS, (m) => m.subject === '[CRITICAL] Samokoder test/local: APIDown (resolved)');
   assert.match(mail?.text ?? '', /^RESOLVED: APIDown/);
 });
 

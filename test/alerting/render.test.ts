@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { ALERTMANAGER_DIR, renderAlertmanagerConfig, TEMPLATE_FILE, TEMPLATES_DIR } from '../../src/alerting/render.ts';
+import { ALERTMANAGER_DIR, DEADMAN_OFF, renderAlertmanagerConfig, TEMPLATE_FILE, TEMPLATES_DIR } from '../../src/alerting/render.ts';
 import { renderConfigCommand } from '../../src/cli/render-config.ts';
 import { alertingSchema, ConfigError, parseEnv } from '../../src/config.ts';
 import { amtool, EMAIL_ENV, renderTo, SECRETS, TELEGRAM_ENV, VARIANTS, type Variant } from '../support/alertmanager-config.ts';
@@ -51,6 +51,7 @@ describe('every channel combination renders a config amtool accepts', () => {
     assert.equal(doc.time_intervals[0].time_intervals[0].location, 'Europe/Moscow');
     const watchdog = doc.receivers.find((r: { name: string }) => r.name === 'watchdog');
     assert.equal(watchdog.webhook_configs[0].url, 'https://hc-ping.example.com/abc');
+    assert.deepEqual(rendered.warnings, [], 'a complete config with a dead-man switch warns of nothing');
     const telegram = doc.receivers.find((r: { name: string }) => r.name === 'telegram');
     assert.equal(telegram.telegram_configs[0].api_url, 'http://127.0.0.1:8081', 'no trailing slash: telebot appends /bot<token>');
   });
@@ -94,9 +95,16 @@ describe('half-configured channels', () => {
     for (const r of [noHost, noPass]) assert.equal(amtool(['check-config', r.file]).status, 0);
   });
 
+  test('without WATCHDOG_URL the heartbeat goes nowhere, and the renderer says so', () => {
+    const rendered = renderTo(dir.path, 'no-deadman', VARIANTS.telegram);
+    assert.deepEqual(rendered.warnings, [DEADMAN_OFF]);
+    assert.match(DEADMAN_OFF, /WATCHDOG_URL/);
+    assert.deepEqual(parse(rendered.yaml).receivers.find((r: { name: string }) => r.name === 'watchdog'), { name: 'watchdog' });
+  });
+
   test('email without authentication (a local relay) is complete', () => {
     const rendered = renderTo(dir.path, 'relay', { ALERT_EMAIL: 'oncall@example.com', SMTP_HOST: 'localhost', SMTP_PORT: '25', SMTP_REQUIRE_TLS: 'false' });
-    assert.deepEqual(rendered.warnings, []);
+    assert.deepEqual(rendered.warnings, [DEADMAN_OFF]);
     const email = parse(rendered.yaml).receivers.find((r: { name: string }) => r.name === 'email').email_configs[0];
     assert.equal(email.smarthost, 'localhost:25');
     assert.equal(email.require_tls, false);

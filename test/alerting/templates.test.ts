@@ -50,7 +50,7 @@ function groupData(alerts: AlertInput[]) {
     receiver: 'telegram',
     status: full.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
     alerts: full,
-    groupLabels: Object.fromEntries(['alertname', 'severity', 'component'].filter((k) => k in commonLabels).map((k) => [k, commonLabels[k]])),
+    groupLabels: Object.fromEntries(['alertname', 'severity', 'component', 'environment', 'region'].filter((k) => k in commonLabels).map((k) => [k, commonLabels[k]])),
     commonLabels,
     commonAnnotations: common('annotations'),
     externalURL: 'http://127.0.0.1:9093',
@@ -87,6 +87,16 @@ describe('Telegram message', () => {
     assert.match(text, /has not answered scrapes for 1m \(up = 0\)/);
     assert.ok(raw.includes(`<a href="${RUNBOOK}">Runbook</a>`), raw);
     assert.ok(raw.includes('<a href="http://127.0.0.1:9090/graph?g0.expr=up%7Bjob%3D%22samokoder-api%22%7D&#43;%3D%3D&#43;0&amp;g0.tab=1">Prometheus</a>'), raw);
+  });
+
+  test('the environment and region the alerts come from are on the second line, HTML-escaped', () => {
+    const where = { environment: 'production', region: 'eu-central' };
+    assert.equal(telegram([apiDown('a:1', { labels: where })]).text.split('\n')[1], 'APIDown · component api · production/eu-central');
+    assert.equal(telegram([apiDown('a:1', { labels: { region: 'eu-central' } })]).text.split('\n')[1], 'APIDown · component api · eu-central');
+    assert.equal(telegram([apiDown('a:1')]).text.split('\n')[1], 'APIDown · component api');
+    const { raw, text } = telegram([apiDown('a:1', { labels: { environment: '<i>prod</i>', region: 'x'.repeat(100) } })]);
+    assert.ok(raw.includes('&lt;i&gt;prod&lt;/i&gt;'), raw);
+    assert.ok(text.split('\n')[1]?.endsWith(`/${'x'.repeat(32)}…`), 'cut to 32 runes');
   });
 
   test('each severity has its own emoji and word', () => {
@@ -133,6 +143,7 @@ describe('Telegram message', () => {
   test('worst case: huge values full of characters that escape to 5 bytes still fit and stay well-formed', () => {
     const alerts = Array.from({ length: 50 }, (_, i) =>
       apiDown(`${"'".repeat(300)}${i}`, {
+        labels: { environment: `&<>"'+`.repeat(100), region: '🔥'.repeat(100) },
         annotations: { summary: '🔥'.repeat(1000), description: `&<>"'+`.repeat(2000) },
         generatorURL: `http://x/?${'&+'.repeat(495)}`,
       }),
@@ -153,10 +164,17 @@ describe('Telegram message', () => {
 });
 
 describe('email', () => {
-  test('subject: [SEVERITY] Samokoder: <alertname>, marked when resolved', () => {
+  test('subject: [SEVERITY] Samokoder <environment>/<region>: <alertname>, marked when resolved', () => {
     assert.equal(render('email.subject', [apiDown('a:1')], 'text'), '[CRITICAL] Samokoder: APIDown');
     assert.equal(render('email.subject', [apiDown('a:1', { status: 'resolved' })], 'text'), '[CRITICAL] Samokoder: APIDown (resolved)');
     assert.equal(render('email.subject', [{ labels: { alertname: 'HighCPUUsage', severity: 'warning' } }], 'text'), '[WARNING] Samokoder: HighCPUUsage');
+    assert.equal(render('email.subject', [apiDown('a:1', { labels: { environment: 'production', region: 'eu-central' } })], 'text'), '[CRITICAL] Samokoder production/eu-central: APIDown');
+  });
+
+  test('both parts name the environment and region', () => {
+    const alerts = [apiDown('a:1', { labels: { environment: 'staging', region: 'us-east' } })];
+    assert.match(render('email.text', alerts, 'text'), /^FIRING: APIDown\nSeverity: CRITICAL\nComponent: api\nEnvironment: staging\nRegion: us-east\n/);
+    assert.match(render('email.html', alerts, 'html'), /environment <b>staging<\/b> · region <b>us-east<\/b>/);
   });
 
   test('the plain-text part has every field of every alert', () => {

@@ -94,6 +94,7 @@ test('npm start: URL table and channels, a dead child reported, SIGTERM stops ev
   assert.match(out, new RegExp(`AlertManager +http://127\\.0\\.0\\.1:${ports.ALERTMANAGER_PORT}\\n`));
   assert.match(out, /Grafana +docker-compose only/);
   assert.match(out, /Alert channels: none configured: alerts are printed here/);
+  assert.match(run.stderr(), /warning: The dead-man's switch is off \(WATCHDOG_URL is not set\)/);
   assert.doesNotMatch(out, /"level"|Samokoder API listening/, 'the API logs go to its log file, not the terminal');
   assert.equal((await fetch(`http://127.0.0.1:${ports.API_PORT}/metrics`)).status, 200);
 

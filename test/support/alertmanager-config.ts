@@ -4,10 +4,14 @@
  * secrets never leak into warnings or output.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { renderAlertmanagerConfig, TEMPLATES_DIR, type RenderedConfig } from '../../src/alerting/render.ts';
 import { alertingSchema, parseEnv } from '../../src/config.ts';
+import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
 import { requireBinary } from '../../src/stack/packages.ts';
+import { freePort } from '../../src/stack/ports.ts';
 import { writePrivateFile } from '../../src/private-file.ts';
 
 /** Fake credentials (not a real bot, not a real account). */
@@ -66,4 +70,16 @@ export function shortenTimings(route: Route): void {
   if (route.group_wait !== undefined) route.group_wait = '1s';
   if (route.group_interval !== undefined) route.group_interval = '2s';
   for (const child of route.routes ?? []) shortenTimings(child);
+}
+
+/**
+ * The real Alertmanager on a free loopback port, with the config rendered from `env` into `dir`
+ * and its timings shortened ({@link shortenTimings}); its data and log stay in `dir`.
+ */
+export async function startTestAlertmanager(dir: string, env: Record<string, string>): Promise<RunningAlertmanager> {
+  const { file } = renderTo(dir, 'alertmanager', env);
+  const doc = parse(readFileSync(file, 'utf8'), { intAsBigInt: true });
+  shortenTimings(doc.route);
+  writePrivateFile(file, stringify(doc, { version: '1.1' }));
+  return startAlertmanager({ configFile: file, dataDir: join(dir, 'data'), port: await freePort(), logFile: join(dir, 'alertmanager.log') });
 }
