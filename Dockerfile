@@ -38,7 +38,7 @@ COPY monitoring/alertmanager ./monitoring/alertmanager
 # The application files stay owned by root: the process cannot modify its own code.
 USER node
 EXPOSE 8000
-# /health answers 200 only when PostgreSQL and Redis answer too.
+# /health answers 200 while the API can serve users (PostgreSQL up; Redis down is "degraded").
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.API_PORT || 8000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/server.js"]

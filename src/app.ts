@@ -21,6 +21,7 @@ import { estimateComplexity, generateProjectFiles } from './llm/pipeline.ts';
 import type { LlmClient } from './llm/types.ts';
 import { instrumentHttp } from './metrics/http.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
+import { metricsRoute } from './metrics/route.ts';
 import { createGenerator, type Generator } from './projects/generator.ts';
 import { projectRoutes } from './projects/routes.ts';
 import { createProjects, DEFAULT_CLAIM_MS } from './projects/repository.ts';
@@ -129,7 +130,8 @@ export function buildApp(deps: Dependencies): { app: FastifyInstance; generator:
   limiter.declareRoutes(app);
   const generator = createGenerator({ projects, llm, generate: generateProjectFiles, metrics, log: logger, concurrency: config.GENERATION_CONCURRENCY });
 
-  app.register(healthRoutes({ db, redis, registry: metrics.registry, metricsToken: config.METRICS_TOKEN }));
+  app.register(metricsRoute({ registry: metrics.registry, token: config.METRICS_TOKEN }));
+  app.register(healthRoutes({ db, redis }));
   app.register(authRoutes({ users, tokens, limiter, metrics }));
   if (config.ADMIN_TOKEN) app.register(adminRoutes({ token: config.ADMIN_TOKEN, llm }));
   app.register(projectRoutes({ projects, generator, estimateComplexity, authenticate: authenticator(tokens), limiter, metrics }));

@@ -130,6 +130,8 @@ export const stackSchema = z.object({
   NODE_EXPORTER_PORT: port.default(9100),
   POSTGRES_EXPORTER_PORT: port.default(9187),
   REDIS_EXPORTER_PORT: port.default(9121),
+  /** blackbox_exporter, which probes the API's /health as a user would reach it. */
+  BLACKBOX_EXPORTER_PORT: port.default(9115),
   /** Where `doctor` and `test-alert` find Prometheus and Alertmanager; the local ports by default (set them for compose). */
   PROMETHEUS_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   ALERTMANAGER_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),

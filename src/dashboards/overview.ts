@@ -47,7 +47,7 @@ const red = (value: number): Step[] => [{ value, color: 'red' }];
 
 /** A stat panel of the share of a 30-day error budget still unspent. */
 const budgetLeft = (title: string, description: string, expr: string): PanelJson =>
-  stat({ title, description, queries: [{ expr, legend: 'budget left' }], unit: 'percentunit', decimals: 1, baseColor: 'red', steps: BUDGET_STEPS, w: 6, h: 5 });
+  stat({ title, description, queries: [{ expr, legend: 'budget left' }], unit: 'percentunit', decimals: 1, baseColor: 'red', steps: BUDGET_STEPS, w: 5, h: 5 });
 
 /** A stat panel showing a 0/1 health series as DOWN/UP. */
 const upDown = (title: string, description: string, expr: string, legend: string): PanelJson =>
@@ -366,7 +366,18 @@ function panels(): PanelJson[] {
       decimals: 3,
       baseColor: 'red',
       steps: [{ value: 1 - AVAILABILITY_BUDGET, color: 'green' }],
-      w: 6,
+      w: 5,
+      h: 5,
+    }),
+    stat({
+      title: 'Probe Availability (30d)',
+      description: 'Share of the blackbox probes of /health (as users reach the API; through nginx in docker-compose) that succeeded over 30 days: the availability SLI seen from outside, traffic or not (APIDown fires after 1 minute of failed probes).',
+      queries: [{ expr: 'min(instance:probe_success:ratio_avg30d{instance="api"})', legend: 'probe availability' }],
+      unit: 'percentunit',
+      decimals: 3,
+      baseColor: 'red',
+      steps: [{ value: 1 - AVAILABILITY_BUDGET, color: 'green' }],
+      w: 5,
       h: 5,
     }),
     budgetLeft('Availability Error Budget Left', 'Share of the 30-day availability error budget (0.1% of requests) still unspent; below 0 the SLO is missed.', 'min(job:samokoder_http_availability:error_budget_remaining30d{job="samokoder-api"})'),
@@ -379,7 +390,7 @@ function panels(): PanelJson[] {
       decimals: 2,
       baseColor: 'red',
       steps: [{ value: 1 - LATENCY_BUDGET, color: 'green' }],
-      w: 6,
+      w: 4,
       h: 5,
     }),
     timeseries({

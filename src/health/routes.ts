@@ -1,14 +1,12 @@
 /**
- * `GET /health` (database and Redis checks, 503 naming what failed) and `GET /metrics`
- * (Prometheus text format, optionally behind a Bearer token).
+ * `GET /health` answers what a load balancer, compose's healthcheck and the blackbox probe need to
+ * know: can this instance serve users? 503 when the database is unavailable (every user route
+ * needs it); 200 `degraded` when only Redis is (the rate limiter fails open and users are
+ * served; RedisDown reports it); 200 `ok` otherwise. The checks name each dependency.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.ts';
-import { hasBearer } from '../auth/bearer.ts';
-import { AppError } from '../errors.ts';
-import { renderMetrics } from '../metrics/exposition.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -27,23 +25,15 @@ async function check(probe: () => Promise<unknown>): Promise<'ok' | 'unavailable
   }
 }
 
-/** Registers `/health` and `/metrics`. */
-export function healthRoutes(deps: { db: Pick<Database, 'query'>; redis: Redis; registry: Registry; metricsToken?: string }) {
-  const { db, redis, registry, metricsToken } = deps;
+/** Registers `/health`. */
+export function healthRoutes(deps: { db: Pick<Database, 'query'>; redis: Redis }) {
+  const { db, redis } = deps;
   return async (app: FastifyInstance) => {
-    // Probe and scrape traffic: counted apart from user requests (src/metrics/http.ts).
+    // Probe traffic: counted apart from user requests (src/metrics/http.ts).
     app.get('/health', { config: { traffic: 'internal' } }, async (_request, reply) => {
       const [dbStatus, redisStatus] = await Promise.all([check(() => db.query('SELECT 1')), check(() => redis.ping())]);
-      const healthy = dbStatus === 'ok' && redisStatus === 'ok';
-      return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unavailable', checks: { db: dbStatus, redis: redisStatus } });
-    });
-
-    app.get('/metrics', { config: { traffic: 'internal' } }, async (request, reply) => {
-      if (metricsToken && !hasBearer(request, metricsToken)) {
-        throw new AppError(401, 'unauthorized', 'A valid Bearer token is required for /metrics.', { 'WWW-Authenticate': 'Bearer' });
-      }
-      // Time-sliced: a large registry never holds the event loop for long (src/metrics/exposition.ts).
-      return reply.type(registry.contentType).send(await renderMetrics(registry));
+      const status = dbStatus !== 'ok' ? 'unavailable' : redisStatus !== 'ok' ? 'degraded' : 'ok';
+      return reply.code(status === 'unavailable' ? 503 : 200).send({ status, checks: { db: dbStatus, redis: redisStatus } });
     });
   };
 }

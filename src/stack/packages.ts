@@ -25,6 +25,7 @@ export const debianBinaries = {
   'prometheus-node-exporter': { pkg: 'prometheus-node-exporter' },
   'prometheus-postgres-exporter': { pkg: 'prometheus-postgres-exporter' },
   'prometheus-redis-exporter': { pkg: 'prometheus-redis-exporter' },
+  'prometheus-blackbox-exporter': { pkg: 'prometheus-blackbox-exporter' },
   nginx: { pkg: 'nginx', path: '/usr/sbin/nginx' },
   htpasswd: { pkg: 'apache2-utils' },
   'docker-compose': { pkg: 'docker-compose' },

@@ -25,6 +25,7 @@ export type ServiceName =
   | 'postgres_exporter'
   | 'redis_exporter'
   | 'node_exporter'
+  | 'blackbox_exporter'
   | 'alert_printer'
   | 'alertmanager'
   | 'prometheus';
@@ -69,8 +70,11 @@ export interface ServiceDefinition {
   dependsOn: readonly ServiceName[];
   /** Its persistent data below DATA_DIR, if any. */
   dataDir?: string;
-  /** How Prometheus scrapes it: job of prometheus.yml, stable instance label, path. */
-  scrape?: { job: string; instance: string; metricsPath: string };
+  /**
+   * How Prometheus scrapes it: job of prometheus.yml, stable instance label, path. A prober
+   * (blackbox_exporter) has `probe`: the URL it probes for that target, and its module.
+   */
+  scrape?: { job: string; instance: string; metricsPath: string; probe?: { url: (ctx: StackContext) => string; module: string } };
   /** The docker-compose service and its port inside the compose network; none for local-only helpers. */
   compose?: { service: string; port: number };
   /** False when not started: an external database/Redis, or no alert printer needed. */
@@ -224,6 +228,25 @@ export const SERVICES: readonly ServiceDefinition[] = [
       }),
   },
   {
+    name: 'blackbox_exporter',
+    binary: 'prometheus-blackbox-exporter',
+    portVariable: 'BLACKBOX_EXPORTER_PORT',
+    dependsOn: ['api'],
+    // The API as its users reach it (compose probes through nginx); `instance` is the API's.
+    scrape: { job: 'blackbox', instance: 'api', metricsPath: '/probe', probe: { url: (ctx) => local(ctx.ports.api, '/health'), module: 'http_health' } },
+    compose: { service: 'blackbox-exporter', port: 9115 },
+    enabled: () => true,
+    start: (ctx) =>
+      startProcess({
+        name: 'blackbox_exporter',
+        command: requireBinary('prometheus-blackbox-exporter'),
+        args: [`--config.file=${join(ctx.root, 'monitoring', 'blackbox', 'blackbox.yml')}`, `--web.listen-address=127.0.0.1:${ctx.ports.blackbox_exporter}`],
+        env: minimalEnv(),
+        logFile: log(ctx, 'blackbox_exporter'),
+        ready: httpReady(local(ctx.ports.blackbox_exporter, '/-/healthy')),
+      }),
+  },
+  {
     name: 'alert_printer',
     binary: 'in-process',
     portVariable: 'ALERT_WEBHOOK_URL',
@@ -270,7 +293,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     name: 'prometheus',
     binary: 'prometheus',
     portVariable: 'PROMETHEUS_PORT',
-    dependsOn: ['api', 'postgres_exporter', 'redis_exporter', 'node_exporter', 'alertmanager'],
+    dependsOn: ['api', 'postgres_exporter', 'redis_exporter', 'node_exporter', 'blackbox_exporter', 'alertmanager'],
     dataDir: 'prometheus',
     scrape: { job: 'prometheus', instance: 'prometheus', metricsPath: '/metrics' },
     compose: { service: 'prometheus', port: 9090 },
@@ -310,7 +333,13 @@ export function prometheusArgs(ctx: StackContext, configFile: string): string[] 
 
 /** The file_sd targets of the local stack: one per service that Prometheus scrapes. */
 export function scrapeTargets(ctx: StackContext): ScrapeTarget[] {
-  return SERVICES.flatMap((s) => (s.scrape ? [{ job: s.scrape.job, instance: s.scrape.instance, metricsPath: s.scrape.metricsPath, address: `127.0.0.1:${ctx.ports[s.name]}` }] : []));
+  return SERVICES.flatMap((s) => {
+    if (!s.scrape) return [];
+    const { job, instance, metricsPath, probe } = s.scrape;
+    const own = `127.0.0.1:${ctx.ports[s.name]}`;
+    if (!probe) return [{ job, instance, metricsPath, address: own }];
+    return [{ job, instance, metricsPath, address: probe.url(ctx), labels: { __prober: own, __param_module: probe.module } }];
+  });
 }
 
 /**

@@ -261,12 +261,23 @@ test('every compose scrape target in monitoring/prometheus/targets/ is a service
   const jobs = (parse(readFileSync(join(ROOT, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: Array<{ file_sd_configs: Array<{ files: string[] }> }> }).scrape_configs;
   const files = jobs.flatMap((j) => j.file_sd_configs.flatMap((c) => c.files));
   assert.ok(files.length >= 7);
+  const reachable = (file: string, address: string) => {
+    const [host, port] = address.split(':') as [string, string];
+    const service = services[host];
+    assert.ok(service, `${file}: ${address} is not a compose service`);
+    // Inside the compose network: a port it exposes, or (nginx) the container side of a published one.
+    const published = (service.ports ?? []).map((p) => (typeof p === 'object' && p !== null ? String((p as { target: number }).target) : String(p).split(':').pop()?.replace(/\/tcp$/, '')));
+    const ports = [...(service.expose ?? []), ...published];
+    assert.ok(ports.includes(port), `${file}: ${host} does not listen on ${port}`);
+  };
   for (const file of files) {
-    for (const group of parse(readFileSync(join(dir, '..', file), 'utf8')) as Array<{ targets: string[] }>) {
+    for (const group of parse(readFileSync(join(dir, '..', file), 'utf8')) as Array<{ targets: string[]; labels?: Record<string, string> }>) {
+      // A prober's target is the URL it probes; the prober itself is __prober.
+      const prober = group.labels?.__prober;
+      if (prober) reachable(file, prober);
       for (const target of group.targets) {
-        const [host, port] = target.split(':');
-        assert.ok(services[host as string], `${file}: ${target} is not a compose service`);
-        assert.ok(services[host as string]?.expose?.includes(port as string), `${file}: ${host} does not expose ${port}`);
+        const url = prober ? new URL(target) : undefined;
+        reachable(file, url ? `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}` : target);
       }
     }
   }

@@ -34,7 +34,7 @@ after(async () => {
 test('doctor reports a fresh stack healthy, exit 0, with a warning that the dead-man switch is off', async () => {
   const { code, text } = await capture((o) => doctorCommand([], env, o));
   assert.equal(code, 0, text);
-  assert.match(text, /targets: all 6 up \(alertmanager, node, postgres, prometheus, redis, samokoder-api\)/);
+  assert.match(text, /targets: all 7 up \(alertmanager, blackbox, node, postgres, prometheus, redis, samokoder-api\)/);
   assert.match(text, /rules: \d+ groups, \d+ alerts and \d+ recording rules loaded, none failing/);
   assert.match(text, /sends alerts to http:\/\/127\.0\.0\.1:\d+\/api\/v2\/alerts/);
   assert.match(text, /receivers: .*webhook \(webhook\)/);

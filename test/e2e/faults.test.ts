@@ -1,6 +1,7 @@
 /**
- * Faults the seed's alerts are about, on the real stack: PostgreSQL and Redis stopped for 30 s
- * under traffic, and an LLM provider that fails every call. The API degrades as documented in
+ * Faults the seed's alerts are about, on the real stack: PostgreSQL and Redis stopped under
+ * traffic (users get 503s: the blackbox probe of /health raises APIDown, cause probe, while the
+ * API is still scraped), and an LLM provider that fails every call. The API degrades as documented in
  * docs/reliability.md (503 for database routes, rate limiter fail-open, projects `failed` with a
  * reason), recovers by itself, and the alerts become active in Prometheus. HighLLMErrorRate's
  * 10 minutes `for` is proved by promtool; here it must at least go pending on live data.
@@ -8,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runTraffic, type TrafficSummary } from '../../src/cli/traffic.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { waitForAlerts as waitForPrometheusAlerts, waitForQuery, type AlertState } from '../support/prometheus.ts';
+import { severityTimings, startTestStack, type TestStack } from '../support/stack.ts';
 
 const ADMIN_TOKEN = 'admin-token-for-fault-tests';
 let stack: TestStack;
@@ -19,23 +21,7 @@ before(async () => {
 });
 after(() => stack?.close());
 
-/** Alerts in `state` (pending or firing) right now, by name. */
-async function activeAlerts(state: 'pending' | 'firing' | 'any'): Promise<Set<string>> {
-  const res = await fetch(`${stack.urls.prometheus}/api/v1/alerts`);
-  const body = (await res.json()) as { data: { alerts: Array<{ labels: { alertname: string }; state: string }> } };
-  return new Set(body.data.alerts.filter((a) => state === 'any' || a.state === state).map((a) => a.labels.alertname));
-}
-
-async function waitForAlerts(names: string[], state: 'pending' | 'firing' | 'any', timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let active = new Set<string>();
-  while (Date.now() < deadline) {
-    active = await activeAlerts(state);
-    if (names.every((n) => active.has(n))) return;
-    await new Promise((r) => setTimeout(r, 2_000));
-  }
-  assert.fail(`${names.join(', ')} not ${state} within ${timeoutMs / 1000} s; active: ${[...active].join(', ')}`);
-}
+const waitForAlerts = (names: string[], state: AlertState, timeoutMs: number) => waitForPrometheusAlerts(stack.urls.prometheus, names, state, timeoutMs);
 
 function assertNo5xxBut503(summary: TrafficSummary): void {
   for (const status of Object.keys(summary.byStatus)) {
@@ -43,7 +29,7 @@ function assertNo5xxBut503(summary: TrafficSummary): void {
   }
 }
 
-test('PostgreSQL and Redis stopped for 30 s under traffic: 503s, no crash, PostgresDown, RedisDown and DatabaseErrors fire, the API recovers', async () => {
+test('PostgreSQL and Redis stopped under traffic: 503s, no crash, PostgresDown, RedisDown, APIDown from the probe and DatabaseErrors fire, the API recovers', async () => {
   await stack.service('postgres').stop();
   await stack.service('redis').stop();
   const during = await runTraffic({ api: stack.urls.api, requests: 20_000, seconds: 30, concurrency: 2 });
@@ -54,6 +40,14 @@ test('PostgreSQL and Redis stopped for 30 s under traffic: 503s, no crash, Postg
   assert.equal((await fetch(stack.urls.metrics)).status, 200);
 
   await waitForAlerts(['PostgresDown', 'RedisDown'], 'firing', 120_000);
+  // Users get no answer (/health 503) although Prometheus still scrapes the API: the probe says so.
+  const [down] = await waitForQuery(stack.urls.prometheus, 'ALERTS{alertname="APIDown", alertstate="firing"}', (s) => s.length > 0, 60_000);
+  assert.deepEqual([down?.metric.cause, down?.metric.scope, down?.metric.job], ['probe', 'job', 'samokoder-api']);
+  const printed = Date.now() + severityTimings(stack, 'critical').groupWait + 30_000;
+  while (!stack.printed.some((l) => l.includes('APIDown'))) {
+    assert.ok(Date.now() < printed, `APIDown not delivered; printed: ${stack.printed.join(' | ')}`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
   await stack.service('postgres').restart();
   await stack.service('redis').restart();
 

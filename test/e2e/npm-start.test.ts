@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort, isPortFree } from '../../src/stack/ports.ts';
+import { freeServicePorts, SERVICES } from '../../src/stack/services.ts';
 import { tempDir } from '../support/services.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/stack/main.ts', import.meta.url));
@@ -17,8 +18,20 @@ const TSX = import.meta.resolve('tsx');
 const dir = tempDir('npm-start');
 const children: ChildProcess[] = [];
 
+// A launcher still running (a test failed half-way) is asked to stop its children first: a
+// SIGKILL alone would leave them running after the tests.
 after(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(
+    running.map(async (child) => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 40_000)))]);
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }),
+  );
   dir.remove();
 });
 
@@ -61,9 +74,7 @@ function start(env: Record<string, string>): Run {
 
 /** Every port variable of the stack on a free port, so no test depends on the default ports. */
 async function freePorts(): Promise<Record<string, string>> {
-  const names = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
-  const ports: Record<string, string> = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())])));
-  return { ...ports, ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts` };
+  return { ...(await freeServicePorts()), ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts` };
 }
 
 test('a bad variable: one line naming it, exit 1, nothing started', async () => {
@@ -126,7 +137,8 @@ test('after npm start was killed (SIGKILL), the next start stops what it left ru
 
   const second = start({ DATA_DIR: data, ...ports });
   const [, stopped] = (await second.waitFor(/stopped what an earlier start that was killed left running: (.+)\n/, 60_000)) as RegExpMatchArray;
-  assert.deepEqual(stopped?.split(', ').sort(), ['alertmanager', 'api', 'node_exporter', 'postgres', 'postgres_exporter', 'prometheus', 'redis', 'redis_exporter']);
+  // Every child process of the service list (the in-process alert printer died with the launcher).
+  assert.deepEqual(stopped?.split(', ').sort(), SERVICES.filter((s) => s.binary !== 'in-process').map((s) => s.name).sort());
   await second.waitFor(/Try it: kill \d+ \(the API\)/, 120_000);
   assert.equal((await fetch(`http://127.0.0.1:${ports.API_PORT}/health`)).status, 200);
 

@@ -24,6 +24,17 @@ test('/metrics with METRICS_TOKEN set: 401 without or with a wrong token, 200 wi
   assert.match(ok.body, /samokoder_http_requests_total/);
 });
 
+test('Redis down: /health is 200 degraded (users are served, the limiter fails open) and names redis', async () => {
+  await api.redis.process.stop();
+  try {
+    const health = await api.request('GET', '/health');
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.body, { status: 'degraded', checks: { db: 'ok', redis: 'unavailable' } });
+  } finally {
+    await api.redis.restart();
+  }
+});
+
 test('PostgreSQL down: DB routes answer 503 quickly, /health names db, /metrics keeps answering, db errors rise', async () => {
   const { token } = await api.user();
   await api.postgres.process.stop();

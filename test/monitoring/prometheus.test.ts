@@ -101,7 +101,7 @@ test('every alert has a promtool test where it fires and one where it stays sile
 });
 
 // Series that come from outside the catalogue: Prometheus itself, Alertmanager and the exporters.
-const FOREIGN_METRIC = /^(up|ALERTS|ALERTS_FOR_STATE|pg_.+|redis_.+|node_.+|container_.+|prometheus_.+|alertmanager_.+)$/;
+const FOREIGN_METRIC = /^(up|ALERTS|ALERTS_FOR_STATE|pg_.+|redis_.+|node_.+|container_.+|probe_.+|prometheus_.+|alertmanager_.+)$/;
 
 test('rule expressions read only catalogue metrics, recorded series and exporter/Prometheus metrics', () => {
   const catalogue = exportedSeriesNames();

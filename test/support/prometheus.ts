@@ -101,3 +101,25 @@ export async function waitForQuery(url: string, promql: string, accept: (samples
   }
   throw new Error(`'${promql}' at ${url} not as expected within ${timeoutMs / 1000}s; last: ${JSON.stringify(last)}`);
 }
+
+/** Alert state as Prometheus' /api/v1/alerts reports it (`any`: pending or firing). */
+export type AlertState = 'pending' | 'firing' | 'any';
+
+/** Names of the alerts of the Prometheus at `url` that are in `state` right now. */
+export async function activeAlerts(url: string, state: AlertState): Promise<Set<string>> {
+  const res = await fetch(`${url}/api/v1/alerts`, { signal: AbortSignal.timeout(5_000) });
+  const body = (await res.json()) as { data: { alerts: Array<{ labels: { alertname: string }; state: string }> } };
+  return new Set(body.data.alerts.filter((a) => state === 'any' || a.state === state).map((a) => a.labels.alertname));
+}
+
+/** Resolves once every alert of `names` is in `state`; fails after `timeoutMs` naming what was active. */
+export async function waitForAlerts(url: string, names: string[], state: AlertState, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let active = new Set<string>();
+  while (Date.now() < deadline) {
+    active = await activeAlerts(url, state);
+    if (names.every((n) => active.has(n))) return;
+    await sleep(2_000);
+  }
+  throw new Error(`${names.join(', ')} not ${state} within ${timeoutMs / 1000} s; active: ${[...active].join(', ') || 'none'}`);
+}
