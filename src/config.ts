@@ -8,6 +8,7 @@
  * Errors name the variable and what is expected, never the value (it may be a secret).
  */
 import { z } from 'zod';
+import { LLM_PROVIDERS } from './domain.ts';
 
 const port = z.coerce
   .number({ invalid_type_error: 'a TCP port number (1-65535)' })
@@ -78,7 +79,7 @@ export const apiSchema = z.object({
   METRICS_TOKEN: optionalText,
   /** Enables the operator routes under /api/v1/admin (simulator knobs) for this Bearer token. */
   ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'at least 16 characters'),
-  LLM_PROVIDER: z.union([z.enum(['simulator', 'openai', 'anthropic']), z.literal('')]).optional().transform((v) => v || undefined),
+  LLM_PROVIDER: z.union([z.enum(LLM_PROVIDERS), z.literal('')]).optional().transform((v) => v || undefined),
   LLM_API_KEY: optionalText,
   LLM_BASE_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   LLM_MODEL: optionalText,

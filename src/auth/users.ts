@@ -3,7 +3,7 @@
  * (5 failures within 15 minutes lock the account for 15 minutes).
  */
 import type { Database } from '../db/database.ts';
-import type { UserTier } from '../metrics/catalogue.ts';
+import type { UserTier } from '../domain.ts';
 
 export const LOCKOUT = { failures: 5, windowMinutes: 15, lockMinutes: 15 } as const;
 

@@ -5,7 +5,7 @@
 import { createUsers } from '../auth/users.ts';
 import { apiSchema, parseEnv } from '../config.ts';
 import { createDatabase } from '../db/database.ts';
-import { USER_TIERS, type UserTier } from '../metrics/catalogue.ts';
+import { USER_TIERS, type UserTier } from '../domain.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 
 const USAGE = `Usage: user set-tier EMAIL TIER   (TIER: ${USER_TIERS.join(' | ')})`;

@@ -8,7 +8,8 @@
  */
 import * as Anthropic from '@anthropic-ai/sdk';
 import * as OpenAI from 'openai';
-import type { LlmErrorType, LlmProviderName } from '../metrics/catalogue.ts';
+import type { LlmErrorType } from '../metrics/catalogue.ts';
+import type { LlmProviderName } from '../domain.ts';
 
 /** Failures worth another attempt: the provider or the network may do better next time. */
 const RETRYABLE: ReadonlySet<LlmErrorType> = new Set<LlmErrorType>(['timeout', 'rate_limited', 'server_error', 'connection']);

@@ -13,7 +13,7 @@
  * simulator reads back with {@link readTask}: it answers these very prompts.
  */
 import { z } from 'zod';
-import type { Complexity } from '../metrics/catalogue.ts';
+import type { Complexity } from '../domain.ts';
 import { extractJson } from './json.ts';
 import type { LlmClient, LlmRequest } from './types.ts';
 

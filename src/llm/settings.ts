@@ -8,7 +8,7 @@
  * - The simulator is always model `simulator-v1`, so its labels never pose as a real model.
  */
 import { ConfigError, type ApiConfig } from '../config.ts';
-import type { LlmProviderName } from '../metrics/catalogue.ts';
+import type { LlmProviderName } from '../domain.ts';
 
 /** The part of the API configuration the LLM layer reads. */
 export type LlmConfig = Pick<

@@ -5,7 +5,7 @@
  * (`openai`, `anthropic` or `simulator`), so callers never count metrics or retry by hand.
  */
 import type { BaseLogger } from 'pino';
-import type { LlmAgent, LlmProviderName } from '../metrics/catalogue.ts';
+import type { LlmAgent, LlmProviderName } from '../domain.ts';
 
 /** One question to the model, on behalf of one pipeline agent. */
 export interface LlmRequest {

@@ -3,8 +3,9 @@
  * the fixed values each label may take, and histogram buckets.
  *
  * Rules, dashboards and docs are checked against this file by tests, so a name that is not here
- * cannot be queried anywhere. Label values are route templates or the small enums below, never
- * ids, emails or free text (see `docs/metrics.md`).
+ * cannot be queried anywhere. Label values are route templates or the small enums below (the
+ * product's own vocabularies come from src/domain.ts), never ids, emails or free text (see
+ * `docs/metrics.md`).
  */
 
 /** HTTP methods kept as label values; anything else is counted as {@link OTHER_METHOD}. */
@@ -23,18 +24,6 @@ export const ABANDONED_STATUS = 499;
  * of these exist at 0 from the start, so the first failure after a start moves `rate()`.
  */
 export const FAILURE_STATUSES = [ABANDONED_STATUS, 500, 503] as const;
-
-export const USER_TIERS = ['free', 'pro', 'enterprise'] as const;
-export type UserTier = (typeof USER_TIERS)[number];
-
-export const COMPLEXITIES = ['simple', 'medium', 'complex'] as const;
-export type Complexity = (typeof COMPLEXITIES)[number];
-
-export const LLM_PROVIDERS = ['simulator', 'openai', 'anthropic'] as const;
-export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
-
-export const LLM_AGENTS = ['architect', 'code_generator'] as const;
-export type LlmAgent = (typeof LLM_AGENTS)[number];
 
 export const LLM_ERROR_TYPES = [
   'timeout',

@@ -18,7 +18,6 @@
  * benchmarks (bench/hot-path.ts) measure, so the figure is the cost of exactly this code.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createRequire } from 'node:module';
 import type { HistogramCell, ValueCell } from './cells.ts';
 import { ABANDONED_STATUS, FAILURE_STATUSES, HTTP_METHODS, OTHER_METHOD, UNMATCHED_ENDPOINT } from './catalogue.ts';
 import type { Metrics } from './registry.ts';
@@ -46,20 +45,6 @@ export interface HttpRecorder {
 }
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
-
-/**
- * Fastify's key of a request's route context. `request.routeOptions` (the public way) builds a
- * 13-field object on every read (~100-240 ns and garbage, bench/hot-path.ts); the context holds
- * the same route template. test/metrics/http.test.ts checks both agree, so a Fastify upgrade that
- * moves it fails there; without the key the public getter is used.
- */
-const kRouteContext = (createRequire(import.meta.url)('fastify/lib/symbols.js') as { kRouteContext?: symbol }).kRouteContext;
-
-/** The matched route template of `request` (undefined when no route matched), as `request.routeOptions.url`. */
-export function routeTemplate(request: FastifyRequest): string | undefined {
-  const context = kRouteContext ? ((request as unknown as Record<symbol, { config?: { url?: string } } | undefined>)[kRouteContext]) : undefined;
-  return context ? context.config?.url : request.routeOptions.url;
-}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -147,7 +132,8 @@ export function instrumentHttp(app: FastifyInstance, http: Metrics['http']): voi
   });
   app.addHook('onRequest', (request, _reply, done) => {
     request.metricsStart = performance.now();
-    request.metricsRoute = recorder.start(routeTemplate(request) ?? UNMATCHED_ENDPOINT, request.method);
+    // Fastify's public route template (undefined when no route matched): one read per request.
+    request.metricsRoute = recorder.start(request.routeOptions.url ?? UNMATCHED_ENDPOINT, request.method);
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {

@@ -1,31 +1,16 @@
 /**
- * Node's process metrics (CPU, memory, heap, event-loop lag, GC, file descriptors), chosen one by
- * one from prom-client's defaults. Left out: `nodejs_active_{handles,requests,resources}_total`,
- * gauges whose `_total` suffix fails `promtool check metrics`.
+ * Node's process metrics (CPU, memory, heap, event-loop lag, GC, file descriptors, active
+ * handles): prom-client's defaults, through its public API, less the three gauges
+ * `nodejs_active_{handles,requests,resources}_total`, whose `_total` suffix (a counter's) fails
+ * `promtool check metrics`; their unsuffixed twins stay.
  */
-import { createRequire } from 'node:module';
-import type { Registry } from 'prom-client';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
 
-const require = createRequire(import.meta.url);
-const COLLECTORS = [
-  'processCpuTotal',
-  'processStartTime',
-  'osMemoryHeap',
-  'processOpenFileDescriptors',
-  'processMaxFileDescriptors',
-  'eventLoopLag',
-  'heapSizeAndUsed',
-  'heapSpacesSizeAndUsed',
-  'version',
-  'gc',
-] as const;
+/** Gauges that prom-client names like counters. */
+const MISNAMED = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-type Collector = (registry: Registry, config: { eventLoopMonitoringPrecision: number }) => void;
-
-/** Registers the process metrics listed above in `registry`. */
+/** Registers the process metrics in `registry`. */
 export function collectProcessMetrics(registry: Registry): void {
-  for (const name of COLLECTORS) {
-    const collector = require(`prom-client/lib/metrics/${name}.js`) as Collector;
-    collector(registry, { eventLoopMonitoringPrecision: 10 });
-  }
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  for (const name of MISNAMED) registry.removeSingleMetric(name);
 }

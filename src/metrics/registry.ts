@@ -7,25 +7,19 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
   AUTH_RESULTS,
-  COMPLEXITIES,
   DB_ERROR_TYPES,
   DB_OPERATIONS,
-  LLM_AGENTS,
   LLM_ERROR_TYPES,
   TOKEN_TYPES,
-  USER_TIERS,
   catalogue,
   type AuthResult,
-  type Complexity,
   type DbErrorType,
   type DbOperation,
-  type LlmAgent,
   type LlmErrorType,
-  type LlmProviderName,
   type MetricKey,
   type RateLimitType,
-  type UserTier,
 } from './catalogue.ts';
+import { COMPLEXITIES, LLM_AGENTS, USER_TIERS, type Complexity, type LlmAgent, type LlmProviderName, type UserTier } from '../domain.ts';
 import { CellCounter, CellGauge, CellHistogram } from './cells.ts';
 import { collectProcessMetrics } from './process.ts';
 import { systemCollectors } from './system.ts';

@@ -4,7 +4,7 @@
  * each project (migration 002).
  */
 import type { Database } from '../db/database.ts';
-import type { Complexity, UserTier } from '../metrics/catalogue.ts';
+import type { Complexity, UserTier } from '../domain.ts';
 
 /** Projects a user may create per calendar month (UTC), by tier; `null` is unlimited. */
 export const MONTHLY_QUOTA: Record<UserTier, number | null> = { free: 2, pro: 50, enterprise: null };

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.ts';
-import type { Complexity } from '../metrics/catalogue.ts';
+import type { Complexity } from '../domain.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import type { RateLimiter } from '../ratelimit/limiter.ts';
 import type { Generator } from './generator.ts';

@@ -8,18 +8,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dashboardQueries, expandVariables, type PanelJson } from '../../src/dashboards/grafana.ts';
 import { DASHBOARDS_DIR, generatedDashboards } from '../../src/dashboards/generate.ts';
-import {
-  AUTH_RESULTS,
-  COMPLEXITIES,
-  DB_ERROR_TYPES,
-  DB_OPERATIONS,
-  exportedSeriesNames,
-  FAILURE_STATUSES,
-  LLM_AGENTS,
-  LLM_ERROR_TYPES,
-  TOKEN_TYPES,
-  USER_TIERS,
-} from '../../src/metrics/catalogue.ts';
+import { AUTH_RESULTS, DB_ERROR_TYPES, DB_OPERATIONS, exportedSeriesNames, FAILURE_STATUSES, LLM_ERROR_TYPES, TOKEN_TYPES } from '../../src/metrics/catalogue.ts';
+import { COMPLEXITIES, LLM_AGENTS, USER_TIERS } from '../../src/domain.ts';
 import { listAlerts, listRecordingRules, sourceMetrics } from '../../src/monitoring/rules.ts';
 import { sampleValue, startTestApi, type TestApi } from '../support/api.ts';
 
