@@ -4,7 +4,7 @@
  *
  * Plain objects rather than Grafana's foundation SDK: the handful of panel kinds used here are
  * simple, and the JSON stays readable in review. Thresholds that mirror an alert name the alert,
- * so a test can check the number against the rule (src/dashboards/overview.ts, THRESHOLDS).
+ * so a test can check the number against the rule (src/dashboards/overview/common.ts, THRESHOLDS).
  */
 
 /** The uid of the datasource in monitoring/grafana/provisioning/datasources/prometheus.yml. */
