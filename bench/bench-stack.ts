@@ -1,18 +1,15 @@
 /**
- * The whole local stack for benchmarks 5, 6 and issue 6 §8, started by `startStack` (the code of
- * `npm start`) with the committed Prometheus intervals (not the e2e tests' short ones: alert
- * latency and bytes per sample depend on them), on free loopback ports, data in a temp dir,
- * Alertmanager sending to the Telegram double, and rate limits raised so that the load generator
- * (one client address) measures the API rather than the limiter.
+ * The whole local stack for the benchmarks: the tests' throwaway stack (test/support/stack.ts)
+ * with the committed Prometheus intervals (not the e2e tests' short ones: alert latency and bytes
+ * per sample depend on them), Alertmanager sending to the Telegram double, and rate limits raised
+ * so that the load generator (one client address) measures the API rather than the limiter.
  */
-import { freeServicePorts } from '../src/stack/services.ts';
-import { startStack, type RunningStack } from '../src/stack/stack.ts';
-import { tempDir } from '../test/support/services.ts';
-import { prometheusIntervals } from '../test/support/stack.ts';
+import type { RunningStack } from '../src/stack/stack.ts';
+import { prometheusIntervals, startTestStack, type TestStack } from '../test/support/stack.ts';
 import { startTelegramDouble, type TelegramDouble } from '../test/support/telegram-double.ts';
 
 export interface BenchStack {
-  stack: RunningStack;
+  stack: TestStack;
   telegram: TelegramDouble;
   /** Global scrape and evaluation intervals of the running Prometheus, ms. */
   intervals: { scrape: number; evaluation: number };
@@ -30,13 +27,9 @@ export async function promQuery(stack: RunningStack, query: string): Promise<num
 /** Starts the bench stack. */
 export async function startBenchStack(): Promise<BenchStack> {
   const telegram = await startTelegramDouble();
-  const dir = tempDir('bench-stack');
-  const ports = await freeServicePorts();
   try {
-    const stack = await startStack({
-      env: {
-        PATH: process.env.PATH,
-        DATA_DIR: dir.path,
+    const stack = await startTestStack(
+      {
         SAMOKODER_ENV: 'development',
         LOG_LEVEL: 'warn',
         SIMULATOR_LATENCY_MS: '50',
@@ -46,22 +39,20 @@ export async function startBenchStack(): Promise<BenchStack> {
         TELEGRAM_BOT_TOKEN: telegram.token,
         TELEGRAM_CHAT_ID: '-100424242',
         TELEGRAM_API_URL: telegram.url,
-        ...ports,
       },
-    });
+      { intervals: 'committed' },
+    );
     return {
       stack,
       telegram,
       intervals: prometheusIntervals(stack),
       async close() {
-        await stack.stop();
+        await stack.close();
         await telegram.close();
-        dir.remove();
       },
     };
   } catch (err) {
     await telegram.close();
-    dir.remove();
     throw err;
   }
 }

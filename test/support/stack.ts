@@ -1,12 +1,13 @@
 /**
- * A whole local stack for end-to-end tests: started by `startStack` (the code `npm start` runs)
- * on free loopback ports, with its data in a temp dir, Prometheus on short intervals (the rules
- * are the real ones) and the alert printer's lines collected.
+ * A whole throwaway local stack for end-to-end tests and benchmarks: started by `startStack` (the
+ * code `npm start` runs) on free loopback ports, with its data in a temp dir removed on close,
+ * Prometheus on short intervals unless asked for the committed ones (the rules are always the
+ * real ones), and the alert printer's lines collected.
  */
 import { readFileSync } from 'node:fs';
 import { severityTimings as routeTimings } from '../../src/cli/endpoints.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { globalIntervals, parseDuration } from '../../src/stack/prometheus.ts';
+import { globalIntervals, parseDuration, type Intervals } from '../../src/stack/prometheus.ts';
 import { freeServicePorts, type ServiceName } from '../../src/stack/services.ts';
 import { startStack, type RunningStack } from '../../src/stack/stack.ts';
 import { tempDir } from './services.ts';
@@ -23,8 +24,13 @@ export interface TestStack extends RunningStack {
   close(): Promise<void>;
 }
 
+export interface TestStackOptions {
+  /** Prometheus' global intervals: {@link TEST_INTERVALS} by default, `committed` for prometheus.yml's (benchmarks of alert latency). */
+  intervals?: Intervals | 'committed';
+}
+
 /** Starts a test stack; `env` adds configuration (alert channels, SAMOKODER_ENV, ...). */
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+export async function startTestStack(env: Record<string, string> = {}, options: TestStackOptions = {}): Promise<TestStack> {
   const dir = tempDir('stack');
   const ports = await freeServicePorts();
   const printed: string[] = [];
@@ -41,7 +47,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
         ...ports,
         ...env,
       },
-      prometheusIntervals: TEST_INTERVALS,
+      prometheusIntervals: options.intervals === 'committed' ? undefined : (options.intervals ?? TEST_INTERVALS),
       onAlert: (line) => printed.push(line),
       onCrash: (service, exit) => crashes.push({ service, exit }),
     });
