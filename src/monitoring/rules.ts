@@ -56,15 +56,27 @@ export function yamlFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-function rulesIn(dir: string): Array<{ file: string; group: string; rule: Partial<AlertRule & RecordingRule> }> {
+/** One rule of a rule file as written, with where it stands: `groups[groupIndex].rules[ruleIndex]`. */
+export interface PlacedRule {
+  file: string;
+  group: string;
+  groupIndex: number;
+  ruleIndex: number;
+  rule: Partial<AlertRule & RecordingRule>;
+}
+
+/** Every rule (alerting and recording) of the rule files in `dir`, in file order. */
+export function listRules(dir = RULES_DIR): PlacedRule[] {
   return yamlFiles(dir).flatMap((file) =>
-    (parse(readFileSync(file, 'utf8')) as RuleFileDoc).groups.flatMap((g) => g.rules.map((rule) => ({ file, group: g.name, rule }))),
+    (parse(readFileSync(file, 'utf8')) as RuleFileDoc).groups.flatMap((g, groupIndex) =>
+      g.rules.map((rule, ruleIndex) => ({ file, group: g.name, groupIndex, ruleIndex, rule })),
+    ),
   );
 }
 
 /** Every alerting rule of the rule files in `dir`. */
 export function listAlerts(dir = RULES_DIR): AlertRule[] {
-  return rulesIn(dir).flatMap(({ file, group, rule }) =>
+  return listRules(dir).flatMap(({ file, group, rule }) =>
     rule.alert === undefined
       ? []
       : [{ file, group, alert: rule.alert, expr: String(rule.expr), for: rule.for, labels: rule.labels ?? {}, annotations: rule.annotations ?? {} }],
@@ -73,7 +85,7 @@ export function listAlerts(dir = RULES_DIR): AlertRule[] {
 
 /** Every recording rule of the rule files in `dir`. */
 export function listRecordingRules(dir = RULES_DIR): RecordingRule[] {
-  return rulesIn(dir).flatMap(({ file, group, rule }) => (rule.record === undefined ? [] : [{ file, group, record: rule.record, expr: String(rule.expr) }]));
+  return listRules(dir).flatMap(({ file, group, rule }) => (rule.record === undefined ? [] : [{ file, group, record: rule.record, expr: String(rule.expr) }]));
 }
 
 /** The `runbook_url` an alert must carry. */
