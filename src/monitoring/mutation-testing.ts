@@ -4,8 +4,8 @@
  * the tests would let through. Kept cheap:
  * - a mutant runs only the test groups that can see it: groups of test files that load the mutated
  *   rule file and that check the mutated alert, or an alert or expression reading the mutated
- *   series (directly or through recording rules); first those reading the mutated alert or series
- *   itself, then, only if it is still alive, the others;
+ *   series (directly or through recording rules); first the cheapest group reading the mutated
+ *   alert or series itself (fewest evaluations), then, only while it is alive, the others;
  * - mutants whose test groups do not overlap run together: a batch is one copy of the rule set
  *   with all its mutants applied and, per mutant, copies of the test files holding only its
  *   groups; one promtool run tests them all and says which file failed, hence which mutant;
@@ -18,7 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse, parseDocument, type YAMLSeq } from 'yaml';
 import { requireBinary } from '../stack/packages.ts';
-import { PROMETHEUS_DIR, RULES_DIR } from '../stack/prometheus.ts';
+import { parseDuration, PROMETHEUS_DIR, RULES_DIR } from '../stack/prometheus.ts';
 import { applyMutants, type Mutant, mutantsOf } from './mutations.ts';
 import { listRules, metricNamesInExpr, RULE_TESTS_DIR, yamlFiles } from './rules.ts';
 
@@ -47,11 +47,13 @@ interface TestGroup {
   ruleFiles: Set<string>;
   /** Alerts and series its alert and expression tests read. */
   reads: Set<string>;
+  /** Its last evaluation time (ms): promtool evaluates every rule up to it, so it is what a run costs. */
+  cost: number;
 }
 
 interface TestFileDoc {
   rule_files?: string[];
-  tests?: Array<{ alert_rule_test?: Array<{ alertname: string }>; promql_expr_test?: Array<{ expr: string }> }>;
+  tests?: Array<{ alert_rule_test?: Array<{ alertname: string; eval_time: string }>; promql_expr_test?: Array<{ expr: string; eval_time: string }> }>;
 }
 
 /** The files a `rule_files` entry names, relative to the test file (`*` and `?` in the file name only). */
@@ -73,7 +75,8 @@ function testGroups(set: RuleSet, alerts: string[]): TestGroup[] {
     return (doc.tests ?? []).map((t, index) => {
       const exprMetrics = (t.promql_expr_test ?? []).flatMap((c) => metricNamesInExpr(c.expr));
       const reads = [...(t.alert_rule_test ?? []).map((c) => c.alertname), ...exprMetrics, ...(exprMetrics.some((m) => READS_ALERTS.test(m)) ? alerts : [])];
-      return { file, index, ruleFiles, reads: new Set(reads) };
+      const cost = Math.max(0, ...[...(t.alert_rule_test ?? []), ...(t.promql_expr_test ?? [])].map((c) => parseDuration(c.eval_time)));
+      return { file, index, ruleFiles, reads: new Set(reads), cost };
     });
   });
 }
@@ -205,10 +208,10 @@ async function runTrials(set: RuleSet, mutants: Mutant[], trials: Trial[], work:
 }
 
 /**
- * Runs every mutant of `set` against its promtool tests, in two phases: first the test groups
- * that read the mutated alert or series itself, then, for the mutants still alive, the groups
- * that see it only through other rules. Throws when the tests fail on the unmutated rules, or
- * when promtool cannot load a mutant.
+ * Runs every mutant of `set` against its promtool tests, in three phases, each only for the
+ * mutants still alive: the cheapest test group reading the mutated alert or series itself, then
+ * the other groups reading it, then the groups that see it only through other rules. Throws when
+ * the tests fail on the unmutated rules, or when promtool cannot load a mutant.
  */
 export async function runMutationTesting(set: RuleSet, options: MutationOptions = {}): Promise<MutationReport> {
   const started = Date.now();
@@ -224,35 +227,30 @@ export async function runMutationTesting(set: RuleSet, options: MutationOptions 
   const readers = readersOf(rules);
   const groups = testGroups(set, rules.flatMap((r) => (r.rule.alert ? [r.rule.alert] : [])));
   const survivors: Survivor[] = [];
-  const [first, later]: [Trial[], Trial[]] = [[], []];
+  const phases: Trial[][] = [[], [], []];
   mutants.forEach((m, index) => {
     const affected = readers(m.rule);
     const seenBy = groups.filter((g) => g.ruleFiles.has(m.file) && [...g.reads].some((r) => affected.has(r)));
     if (seenBy.length === 0) return survivors.push({ name: m.name, reason: 'no test reads it' });
-    const direct = seenBy.filter((g) => g.reads.has(m.rule));
-    const rest = seenBy.filter((g) => !g.reads.has(m.rule));
-    if (direct.length === 0) first.push({ index, groups: rest });
-    else {
-      first.push({ index, groups: direct });
-      if (rest.length > 0) later.push({ index, groups: rest });
-    }
+    const [cheapest, ...direct] = seenBy.filter((g) => g.reads.has(m.rule)).sort((a, b) => a.cost - b.cost);
+    [cheapest ? [cheapest] : [], direct, seenBy.filter((g) => !g.reads.has(m.rule))].forEach((phaseGroups, phase) => {
+      if (phaseGroups.length > 0) phases[phase]?.push({ index, groups: phaseGroups });
+    });
   });
 
   const work = mkdtempSync(join(tmpdir(), 'samokoder-mutants-'));
   try {
-    const one = await runTrials(set, mutants, first, work, concurrency);
-    const two = await runTrials(set, mutants, later.filter((t) => !one.killed.has(t.index)), work, concurrency);
-    for (const { index } of first) {
-      if (!one.killed.has(index) && !two.killed.has(index)) survivors.push({ name: (mutants[index] as Mutant).name, reason: 'every test passed' });
+    const killed = new Set<number>();
+    let [batches, runs] = [0, baseline.length];
+    for (const phase of phases) {
+      const result = await runTrials(set, mutants, phase.filter((t) => !killed.has(t.index)), work, concurrency);
+      for (const index of result.killed) killed.add(index);
+      batches += result.batches;
+      runs += result.runs;
     }
-    return {
-      total: mutants.length,
-      killed: mutants.length - survivors.length,
-      survivors,
-      batches: one.batches + two.batches,
-      promtoolRuns: baseline.length + one.runs + two.runs,
-      elapsedMs: Date.now() - started,
-    };
+    const tried = new Set(phases.flat().map((t) => t.index));
+    for (const index of tried) if (!killed.has(index)) survivors.push({ name: (mutants[index] as Mutant).name, reason: 'every test passed' });
+    return { total: mutants.length, killed: killed.size, survivors, batches, promtoolRuns: runs, elapsedMs: Date.now() - started };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
