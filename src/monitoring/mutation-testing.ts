@@ -20,7 +20,7 @@ import { parse, parseDocument, type YAMLSeq } from 'yaml';
 import { requireBinary } from '../stack/packages.ts';
 import { parseDuration, PROMETHEUS_DIR, RULES_DIR } from '../stack/prometheus.ts';
 import { applyMutants, type Mutant, mutantsOf } from './mutations.ts';
-import { listRules, metricNamesInExpr, RULE_TESTS_DIR, yamlFiles } from './rules.ts';
+import { listRules, metricNamesInExpr, type PlacedRule, RULE_TESTS_DIR, yamlFiles } from './rules.ts';
 
 /** Rule files and the promtool tests that load them, under one directory. */
 export interface RuleSet {
@@ -53,6 +53,7 @@ interface TestGroup {
 
 interface TestFileDoc {
   rule_files?: string[];
+  group_eval_order?: string[];
   tests?: Array<{ alert_rule_test?: Array<{ alertname: string; eval_time: string }>; promql_expr_test?: Array<{ expr: string; eval_time: string }> }>;
 }
 
@@ -68,10 +69,22 @@ function resolveRuleFiles(testFile: string, pattern: string): string[] {
 
 const READS_ALERTS = /^ALERTS(_FOR_STATE)?$/;
 
-function testGroups(set: RuleSet, alerts: string[]): TestGroup[] {
+/**
+ * The test groups of `set`. Throws for a test file whose rules read series recorded in another
+ * rule group without `group_eval_order`: promtool then evaluates the groups in a random order, a
+ * `for` elapses one evaluation earlier or later from run to run, and so would the kills.
+ */
+function testGroups(set: RuleSet, rules: PlacedRule[]): TestGroup[] {
+  const alerts = rules.flatMap((r) => (r.rule.alert ? [r.rule.alert] : []));
   return yamlFiles(set.testsDir).flatMap((file) => {
     const doc = parse(readFileSync(file, 'utf8')) as TestFileDoc;
     const ruleFiles = new Set((doc.rule_files ?? []).flatMap((p) => resolveRuleFiles(file, p)));
+    const loaded = rules.filter((r) => ruleFiles.has(r.file));
+    const recordedIn = new Map(loaded.flatMap((r) => (r.rule.record ? [[r.rule.record, r.group] as const] : [])));
+    const crossGroup = loaded.filter((r) => metricNamesInExpr(String(r.rule.expr)).some((m) => (recordedIn.get(m) ?? r.group) !== r.group));
+    if (crossGroup.length > 0 && !doc.group_eval_order) {
+      throw new Error(`${file}: ${crossGroup.map((r) => r.rule.alert ?? r.rule.record).join(', ')} read series recorded in another group; set group_eval_order (promtool evaluates groups in random order)`);
+    }
     return (doc.tests ?? []).map((t, index) => {
       const exprMetrics = (t.promql_expr_test ?? []).flatMap((c) => metricNamesInExpr(c.expr));
       const reads = [...(t.alert_rule_test ?? []).map((c) => c.alertname), ...exprMetrics, ...(exprMetrics.some((m) => READS_ALERTS.test(m)) ? alerts : [])];
@@ -216,16 +229,15 @@ async function runTrials(set: RuleSet, mutants: Mutant[], trials: Trial[], work:
 export async function runMutationTesting(set: RuleSet, options: MutationOptions = {}): Promise<MutationReport> {
   const started = Date.now();
   const concurrency = options.concurrency ?? Math.min(2, availableParallelism());
+  const rules = listRules(set.rulesDir);
+  const groups = testGroups(set, rules);
   const testFiles = yamlFiles(set.testsDir);
   const baseline = await inParallel(testFiles, concurrency, (file) => promtool(['test', 'rules', file], set.root));
   baseline.forEach((r, i) => {
     if (r.status !== 0) throw new Error(`the promtool tests fail on the unmutated rules (${testFiles[i]}):\n${r.output}`);
   });
-
-  const rules = listRules(set.rulesDir);
   const mutants = mutantsOf(rules);
   const readers = readersOf(rules);
-  const groups = testGroups(set, rules.flatMap((r) => (r.rule.alert ? [r.rule.alert] : [])));
   const survivors: Survivor[] = [];
   const phases: Trial[][] = [[], [], []];
   mutants.forEach((m, index) => {

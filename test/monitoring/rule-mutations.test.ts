@@ -91,12 +91,14 @@ test('mutant names are unique, and applying a mutant rewrites only its rule', ()
   assert.equal(applyMutants(text, [mutant]), text.replace('y > 2', 'y > 1.9'));
 });
 
-/** A rule set in a temp dir: one alert and one test file. */
-function fixture(testCases: string): { set: typeof REGIONAL_RULES; remove: () => void } {
+const HOT = 'groups:\n  - name: g\n    rules:\n      - alert: Hot\n        expr: temperature > 80\n        for: 2m\n';
+
+/** A rule set in a temp dir: one rule file (by default one alert) and one test file. */
+function fixture(testCases: string, rules = HOT): { set: typeof REGIONAL_RULES; remove: () => void } {
   const dir = tempDir('mutation-fixture');
   mkdirSync(join(dir.path, 'rules'));
   mkdirSync(join(dir.path, 'tests'));
-  writeFileSync(join(dir.path, 'rules', 'r.yml'), 'groups:\n  - name: g\n    rules:\n      - alert: Hot\n        expr: temperature > 80\n        for: 2m\n');
+  writeFileSync(join(dir.path, 'rules', 'r.yml'), rules);
   writeFileSync(join(dir.path, 'tests', 't.yml'), `rule_files: [../rules/r.yml]\nevaluation_interval: 1m\ntests:\n${testCases}`);
   return { set: { root: dir.path, rulesDir: join(dir.path, 'rules'), testsDir: join(dir.path, 'tests') }, remove: dir.remove };
 }
@@ -126,6 +128,16 @@ test('the harness names the survivors of weak tests and kills every mutant of ti
     assert.equal(report.killed, 4);
   } finally {
     tight.remove();
+  }
+});
+
+test('the harness refuses a test file whose timing depends on the random order of rule groups', async () => {
+  const twoGroups = `${HOT.replace('temperature > 80', 'job:temperature:max > 80')}  - name: records\n    rules:\n      - record: job:temperature:max\n        expr: max by (job) (temperature)\n`;
+  const racy = fixture(testCase('81x20', [['10m', true]]), twoGroups);
+  try {
+    await assert.rejects(runMutationTesting(racy.set), /Hot read series recorded in another group; set group_eval_order/);
+  } finally {
+    racy.remove();
   }
 });
 
