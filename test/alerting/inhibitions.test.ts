@@ -28,7 +28,8 @@ const API = { job: 'samokoder-api' };
 
 /** An alert as Prometheus sends it: the rule's labels plus the external labels of its server. */
 function alert(alertname: string, severity: string, component: string, where: { environment: string; region: string }, labels: Labels = {}) {
-  const on = labels.instance ? ` on ${labels.instance}` : '';
+  // What tells two alerts of one name apart, so each has a summary of its own.
+  const on = ['instance', 'mountpoint', 'name'].filter((k) => labels[k]).map((k) => ` ${k} ${labels[k]}`).join('');
   return { labels: { alertname, severity, component, ...where, ...labels }, annotations: { summary: `${alertname} in ${where.environment}/${where.region}${on}` } };
 }
 
@@ -44,7 +45,8 @@ async function scenario(alerts: Array<ReturnType<typeof alert>>, arrive: Array<R
   const inhibited = new Set(state.filter((a) => a.status.inhibitedBy.length > 0).map((a) => key(a.labels)));
   return {
     inhibited: (a: ReturnType<typeof alert>) => inhibited.has(key(a.labels)),
-    sent: (a: ReturnType<typeof alert>) => telegram.messages.some((m) => m.text.includes(summary(a))),
+    // A message lists each alert on a line of its own, ending with its summary.
+    sent: (a: ReturnType<typeof alert>) => telegram.messages.some((m) => m.text.split('\n').some((line) => line.endsWith(summary(a)))),
   };
 }
 
@@ -109,6 +111,26 @@ test('PostgreSQL down: the API database alerts of its environment are silenced, 
   expectSilenced(result, slowQueries, true, 'a consequence of PostgreSQL being down');
   expectSilenced(result, burn, false, 'users are failing: the SLO page stays');
   expectSilenced(result, otherErrors, false, 'another region');
+});
+
+test('a full host filesystem silences the trend warning of that filesystem only; an OOM kill silences that container\'s restart', async () => {
+  const host = { environment: 'production', region: 'eu-central' };
+  const node = { job: 'node', instance: 'node' };
+  const full = alert('HostFilesystemAlmostFull', 'critical', 'host', host, { ...node, mountpoint: '/' });
+  const fillingSame = alert('HostFilesystemFillingUp', 'warning', 'host', host, { ...node, mountpoint: '/' });
+  const fillingOther = alert('HostFilesystemFillingUp', 'warning', 'host', host, { ...node, mountpoint: '/var/lib/docker' });
+  const inodes = alert('HostInodesAlmostExhausted', 'critical', 'host', host, { ...node, mountpoint: '/srv' });
+  const inodesTrend = alert('HostInodesFillingUp', 'warning', 'host', host, { ...node, mountpoint: '/srv' });
+  const cadvisor = { job: 'cadvisor', instance: 'cadvisor' };
+  const oom = alert('ContainerOOMKilled', 'warning', 'containers', host, { ...cadvisor, name: 'samokoder-api' });
+  const restartedSame = alert('ContainerRestarted', 'warning', 'containers', host, { ...cadvisor, name: 'samokoder-api' });
+  const restartedOther = alert('ContainerRestarted', 'warning', 'containers', host, { ...cadvisor, name: 'samokoder-grafana' });
+  const result = await scenario([full, fillingSame, fillingOther, inodes, inodesTrend, oom, restartedSame, restartedOther], [full, fillingOther, inodes, oom, restartedOther]);
+  expectSilenced(result, fillingSame, true, 'the same filesystem is already almost full');
+  expectSilenced(result, fillingOther, false, 'another filesystem');
+  expectSilenced(result, inodesTrend, true, 'the same filesystem is already out of inodes');
+  expectSilenced(result, restartedSame, true, 'restarted because it was OOM-killed');
+  expectSilenced(result, restartedOther, false, 'another container');
 });
 
 test('every message names its environment and region; same alert, two environments: two messages', () => {
