@@ -162,8 +162,12 @@ test('`node dist/server.js` serves /health with its secrets from a dotenv file, 
     }
     assert.equal(status, 200, stderr);
     assert.equal(healthcheck(), 0);
+    // Redis down: degraded but serving (the limiter fails open), so the container stays healthy;
+    // the database down: it cannot serve, unhealthy.
     await redis.process.stop();
-    assert.equal(healthcheck(), 1, 'healthcheck passes while Redis is down');
+    assert.equal(healthcheck(), 0, 'healthcheck fails while only Redis is down');
+    await postgres.process.stop();
+    assert.equal(healthcheck(), 1, 'healthcheck passes while the database is down');
   } finally {
     server.kill('SIGTERM');
     await exited;
