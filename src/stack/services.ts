@@ -28,7 +28,8 @@ export type ServiceName =
   | 'blackbox_exporter'
   | 'alert_printer'
   | 'alertmanager'
-  | 'prometheus';
+  | 'prometheus'
+  | 'dashboard';
 
 /** Everything a service needs to start; built once by the stack (src/stack/stack.ts). */
 export interface StackContext {
@@ -75,7 +76,11 @@ export interface ServiceDefinition {
    * (blackbox_exporter) has `probe`: the URL it probes for that target, and its module.
    */
   scrape?: { job: string; instance: string; metricsPath: string; probe?: { url: (ctx: StackContext) => string; module: string } };
-  /** The docker-compose service and its port inside the compose network; none for local-only helpers. */
+  /**
+   * The docker-compose service that does its job, and its port inside the compose network; none for
+   * local-only helpers. The same program, except the dashboard viewer's: Grafana, which draws the
+   * same dashboard files.
+   */
   compose?: { service: string; port: number };
   /** False when not started: an external database/Redis, or no alert printer needed. */
   enabled(ctx: StackContext, options: { printer: boolean }): boolean;
@@ -314,6 +319,24 @@ export const SERVICES: readonly ServiceDefinition[] = [
         readyTimeoutMs: 60_000, // replaying a large WAL after a restart takes a while
       });
     },
+  },
+  {
+    name: 'dashboard',
+    binary: 'node',
+    portVariable: 'DASHBOARD_PORT',
+    dependsOn: ['prometheus'],
+    compose: { service: 'grafana', port: 3000 },
+    enabled: () => true,
+    start: (ctx) =>
+      startProcess({
+        name: 'dashboard',
+        command: process.execPath,
+        args: ['--import', 'tsx', join(ctx.root, 'src', 'dashboard-viewer', 'server.ts')],
+        cwd: ctx.root,
+        env: { ...minimalEnv(), DASHBOARD_PORT: String(ctx.ports.dashboard), PROMETHEUS_URL: local(ctx.ports.prometheus) },
+        logFile: log(ctx, 'dashboard'),
+        ready: httpReady(local(ctx.ports.dashboard, '/api/health')),
+      }),
   },
 ];
 
