@@ -5,11 +5,14 @@
  * module alike (no DOM): the conformance test and the e2e test use it too.
  */
 
-/** Decimals Grafana shows when a panel sets none. */
+/**
+ * Decimals Grafana shows when a panel sets none (its getDecimalsForValue, including its quirk: the
+ * "norm > 2.25" test holds for every positive value, so positive numbers get three significant digits).
+ */
 function autoDecimals(value) {
   if (value % 1 === 0) return 0;
   let dec = -Math.floor(Math.log10(Math.abs(value))) + 1;
-  if (Math.abs(value) / 10 ** -dec > 2.25) dec += 1;
+  if (value / 10 ** -dec > 2.25) dec += 1;
   return Math.max(0, dec);
 }
 
