@@ -128,7 +128,7 @@ function tooltip(panel, series, colors, defaults) {
     if (sort !== 'none') rows.sort((a, b) => (sort === 'desc' ? b.value - a.value : a.value - b.value));
     box.replaceChildren(
       h('div', { class: 'time' }, new Date(u.data[0][idx] * 1000).toLocaleString()),
-      rows.map((r) => h('div', { class: 'row' }, h('span', { class: 'swatch', style: { background: r.color } }), h('span', { class: 'label' }, r.name), h('span', { class: 'num' }, displayValue(r.value, defaults).text))),
+      ...rows.map((r) => h('div', { class: 'row' }, h('span', { class: 'swatch', style: { background: r.color } }), h('span', { class: 'label' }, r.name), h('span', { class: 'num' }, displayValue(r.value, defaults).text))),
     );
     box.hidden = rows.length === 0;
     const plot = u.over.getBoundingClientRect();
@@ -181,7 +181,8 @@ export function renderTimeseries(body, panel, results, ctx) {
       x: { time: true, range: () => [ctx.fromMs / 1000, ctx.toMs / 1000] },
       y: {
         range: (u, dmin, dmax) => {
-          let [lo, hi] = uPlot.rangeNum(dmin ?? 0, dmax ?? 1, 0.1, true);
+          // A flat series (all zeros, say) gets a unit-high axis rather than uPlot's wide default.
+          let [lo, hi] = dmin === dmax ? [Math.min(0, dmin ?? 0), Math.max(1, (dmax ?? 0) * 2)] : uPlot.rangeNum(dmin ?? 0, dmax ?? 1, 0.1, true);
           if (dmin !== null && dmin >= 0 && lo < 0) lo = 0;
           if (defaults.min !== undefined) lo = defaults.min;
           if (defaults.max !== undefined) hi = defaults.max;
