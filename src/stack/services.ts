@@ -93,6 +93,23 @@ const local = (port: number, path = '') => `http://127.0.0.1:${port}${path}`;
 /** Children that need no configuration from the environment get only PATH (no secrets leak to them). */
 const minimalEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin' });
 
+/**
+ * Runs `src/<script>` of this repository exactly as `tsx src/<script>` does, without a tsx wrapper
+ * process in between; ready once `readyPath` on the service's port answers 2xx.
+ */
+function startTypeScript(ctx: StackContext, name: ServiceName, script: string, readyPath: string, env: NodeJS.ProcessEnv): Promise<ManagedProcess> {
+  return startProcess({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(ctx.root, 'src', script)],
+    cwd: ctx.root,
+    env,
+    logFile: log(ctx, name),
+    ready: httpReady(local(ctx.ports[name], readyPath)),
+    readyTimeoutMs: 60_000,
+  });
+}
+
 /** The environment without the alert channels' credentials: the API has no use for them. */
 function apiEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !(key in alertingSchema.shape)));
@@ -143,24 +160,14 @@ export const SERVICES: readonly ServiceDefinition[] = [
     compose: { service: 'api', port: 8000 },
     enabled: () => true,
     start: (ctx) =>
-      startProcess({
-        name: 'api',
-        // Exactly what `tsx src/server.ts` does, without a tsx wrapper process in between.
-        command: process.execPath,
-        args: ['--import', 'tsx', join(ctx.root, 'src', 'server.ts')],
-        cwd: ctx.root,
-        env: {
-          ...apiEnvironment(ctx.env),
-          DATABASE_URL: ctx.databaseUrl,
-          REDIS_URL: ctx.redisUrl,
-          JWT_SECRET: ctx.jwtSecret,
-          API_HOST: '127.0.0.1',
-          API_PORT: String(ctx.ports.api),
-          SAMOKODER_ENV: ctx.environment,
-        },
-        logFile: log(ctx, 'api'),
-        ready: httpReady(local(ctx.ports.api, '/health')),
-        readyTimeoutMs: 60_000,
+      startTypeScript(ctx, 'api', 'server.ts', '/health', {
+        ...apiEnvironment(ctx.env),
+        DATABASE_URL: ctx.databaseUrl,
+        REDIS_URL: ctx.redisUrl,
+        JWT_SECRET: ctx.jwtSecret,
+        API_HOST: '127.0.0.1',
+        API_PORT: String(ctx.ports.api),
+        SAMOKODER_ENV: ctx.environment,
       }),
   },
   {
@@ -328,14 +335,10 @@ export const SERVICES: readonly ServiceDefinition[] = [
     compose: { service: 'grafana', port: 3000 },
     enabled: () => true,
     start: (ctx) =>
-      startProcess({
-        name: 'dashboard',
-        command: process.execPath,
-        args: ['--import', 'tsx', join(ctx.root, 'src', 'dashboard-viewer', 'server.ts')],
-        cwd: ctx.root,
-        env: { ...minimalEnv(), DASHBOARD_PORT: String(ctx.ports.dashboard), PROMETHEUS_URL: local(ctx.ports.prometheus) },
-        logFile: log(ctx, 'dashboard'),
-        ready: httpReady(local(ctx.ports.dashboard, '/api/health')),
+      startTypeScript(ctx, 'dashboard', 'dashboard-viewer/server.ts', '/api/health', {
+        ...minimalEnv(),
+        DASHBOARD_PORT: String(ctx.ports.dashboard),
+        PROMETHEUS_URL: local(ctx.ports.prometheus),
       }),
   },
 ];
