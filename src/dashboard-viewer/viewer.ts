@@ -46,7 +46,7 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 }
 
 const json = (res: ServerResponse, status: number, body: unknown) => send(res, status, 'application/json', JSON.stringify(body));
-/** An error in Prometheus' format for the proxy, in Grafana's (`message`) elsewhere. */
+/** A proxy error in Prometheus' format, which the page shows like any query error. */
 const promError = (res: ServerResponse, status: number, error: string) => json(res, status, { status: 'error', errorType: 'bad_data', error });
 
 async function readBody(req: IncomingMessage): Promise<string> {

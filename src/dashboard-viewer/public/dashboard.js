@@ -160,7 +160,8 @@ export async function showDashboard(root, toolbar, uid) {
     p.el.dataset.state = 'loading';
     if (p.problems.length) {
       p.el.classList.add('has-problems');
-      return finish(p, 'unsupported', `Unsupported: ${p.problems.join('; ')}`), 0;
+      finish(p, 'unsupported', `Unsupported: ${p.problems.join('; ')}`);
+      return 0;
     }
     // The datasource's scrape interval (its timeInterval) is the lower bound of the panel's interval.
     const source = interpolate(p.panel.datasource?.uid ?? '', values({ vars: {} }));

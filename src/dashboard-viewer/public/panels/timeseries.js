@@ -46,6 +46,12 @@ function byValue(u, defaults, opacity) {
   return gradient;
 }
 
+/** Indices of the values with no value on either side (null for none). */
+function isolated(values) {
+  const found = values.flatMap((v, i) => (v !== null && (values[i - 1] ?? null) === null && (values[i + 1] ?? null) === null ? [i] : []));
+  return found.length ? found : null;
+}
+
 /** Draws the thresholds (above the base step) as horizontal lines across the plot. */
 function drawThresholds(u, defaults, mode) {
   const { ctx, bbox } = u;
@@ -208,7 +214,8 @@ export function renderTimeseries(body, panel, results, ctx) {
         stroke: thresholdMode ? (u) => byValue(u, defaults, 1) : colors[i],
         fill: fill > 0 ? (thresholdMode ? (u) => byValue(u, defaults, fill) : alpha(colors[i], fill)) : undefined,
         width: custom.lineWidth ?? 1,
-        points: { show: false },
+        // showPoints never, but a value between two gaps is drawn as a dot, as Grafana does: a line needs two.
+        points: { show: false, size: 5, fill: thresholdMode ? (u) => byValue(u, defaults, 1) : colors[i], filter: (u, seriesIdx) => isolated(drawn[seriesIdx - 1]) },
         spanGaps: false,
       })),
     ],
