@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: runs every benchmark of issue 7 and the load run of issue 6 §8, then writes
- * bench/results.json and docs/benchmarks.md (bench/report.ts). Loopback only; every loop is
- * bounded; about 12 minutes on an idle 2-core machine (the 5-minute load run and one APIDown
- * cycle dominate).
+ * `npm run bench`: runs every benchmark of issue 7, the load run of issue 6 §8 and the dashboard
+ * viewer's (bench/dashboard.ts), then writes bench/results.json and docs/benchmarks.md
+ * (bench/report.ts). Loopback only; every loop is bounded; about 14 minutes on an idle 2-core
+ * machine (the 5-minute load run and one APIDown cycle dominate).
  *
  * `--quick` shortens every part (minutes → seconds) to check the harness; its figures are not
  * comparable: it writes bench/results.quick.json (not committed) and a report in the temp dir.
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { runAlertLatency } from './alert-latency.ts';
 import { startBenchStack } from './bench-stack.ts';
 import { runCardinality } from './cardinality.ts';
+import { runDashboardBench } from './dashboard.ts';
 import { memorySnapshot, peakMemory, prometheusStorage, SEED_SIZING_MIB } from './footprint.ts';
 import { runHotPath } from './hot-path.ts';
 import { runInstrumentationCpu } from './instrumentation-cpu.ts';
@@ -52,7 +53,7 @@ const results: Record<string, unknown> = { machine: machine(), quick };
 log('starting the local stack');
 const bench = await attempt('the local stack', () => startBenchStack());
 if ('error' in bench) {
-  results.load = results.footprint = results.alertLatency = bench;
+  results.load = results.footprint = results.dashboard = results.alertLatency = bench;
 } else {
   try {
     await sleep(quick ? 2_000 : 15_000); // settle after start-up before the idle reading
@@ -61,6 +62,8 @@ if ('error' in bench) {
     const { snapshots = [], ...loadFigures } = 'error' in load ? { ...load, snapshots: undefined } : load;
     results.load = loadFigures;
     results.footprint = await attempt('footprint', async () => ({ idle, underTraffic: peakMemory(snapshots), seedSizingMiB: SEED_SIZING_MIB, storage: await prometheusStorage(bench) }));
+    // After the load run (its series are what the backfill extends) and before the API is killed.
+    results.dashboard = await attempt('dashboard viewer', () => runDashboardBench(bench, quick ? { loads: 2, refreshes: 2 } : {}));
     results.alertLatency = await attempt('alert latency', () => runAlertLatency(bench, quick ? { posted: 1 } : {}));
   } finally {
     await bench.close();

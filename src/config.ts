@@ -133,6 +133,8 @@ export const stackSchema = z.object({
   REDIS_EXPORTER_PORT: port.default(9121),
   /** blackbox_exporter, which probes the API's /health as a user would reach it. */
   BLACKBOX_EXPORTER_PORT: port.default(9115),
+  /** The dashboard viewer: the Samokoder Overview drawn from the JSON Grafana provisions (Grafana's port in compose). */
+  DASHBOARD_PORT: port.default(3000),
   /** Where `doctor` and `test-alert` find Prometheus and Alertmanager; the local ports by default (set them for compose). */
   PROMETHEUS_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   ALERTMANAGER_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
@@ -141,6 +143,7 @@ export const stackSchema = z.object({
   /** Long-term storage: Prometheus remote_writes every sample here (e.g. VictoriaMetrics' http://HOST:8428/api/v1/write); unset = off. See docs/scaling.md. */
   REMOTE_WRITE_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   REGION: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes').default('local'),
+  /** Grafana (compose), or any server with its health and datasource API, for `doctor`; the local dashboard viewer by default. */
   GRAFANA_URL: optionalText,
 });
 

@@ -2,8 +2,9 @@
  * `doctor`: the seed's Troubleshooting section, automated, against any stack (local or compose,
  * see endpoints.ts). It asks Prometheus for its targets (with last scrape errors), rules (with
  * evaluation failures), Alertmanager discovery and firing alerts; Alertmanager for its config
- * status and receivers, silences, inhibited alerts and failed notifications per integration; and,
- * when GRAFANA_URL is set, Grafana for its datasources' health.
+ * status and receivers, silences, inhibited alerts and failed notifications per integration; and
+ * the dashboards: Grafana (GRAFANA_URL) or the local stack's dashboard viewer, which answers the
+ * same API — health, each datasource's health, the dashboards loaded.
  *
  * Exit codes: 0 healthy (warnings, printed with ⚠, allowed); 1 a problem (each printed with ✖
  * and what is broken); 2 bad usage.
@@ -15,8 +16,10 @@ import { commandArgs, processOutput, type Output } from './args.ts';
 
 const USAGE = `Usage: doctor
   Checks Prometheus (PROMETHEUS_URL, default http://127.0.0.1:$PROMETHEUS_PORT), Alertmanager
-  (ALERTMANAGER_URL, default http://127.0.0.1:$ALERTMANAGER_PORT) and Grafana (GRAFANA_URL, if set;
-  credentials as http://user:password@host:3000). Exit 0 only when everything is healthy.`;
+  (ALERTMANAGER_URL, default http://127.0.0.1:$ALERTMANAGER_PORT) and the dashboards: Grafana
+  (GRAFANA_URL; credentials as http://user:password@host:3000) or, when neither GRAFANA_URL nor
+  PROMETHEUS_URL is set, the local dashboard viewer (http://127.0.0.1:$DASHBOARD_PORT).
+  Exit 0 only when everything is healthy.`;
 
 /** A window long enough to see recent failures, short enough to forget a fixed one. */
 const RECENT = '15m';
@@ -166,15 +169,15 @@ async function checkAlertmanager(url: string, prometheus: string, report: Report
   }
 }
 
-async function checkGrafana(url: string | undefined, report: Report): Promise<void> {
+async function checkDashboards(url: string | undefined, report: Report): Promise<void> {
   if (!url) {
-    report.section('Grafana: GRAFANA_URL not set, skipped (Grafana runs in docker-compose only)');
+    report.section('Dashboards: GRAFANA_URL not set, skipped (PROMETHEUS_URL points at another stack; set GRAFANA_URL to check its Grafana)');
     return;
   }
-  report.section(`Grafana ${displayUrl(url)}`);
+  report.section(`Dashboards ${displayUrl(url)}`);
   try {
     const health = await request(`${url}/api/health`);
-    report.ok(`up (database ${health.database}, version ${health.version ?? '?'})`);
+    report.ok(`up (${health.database ? `database ${health.database}, ` : ''}version ${health.version ?? '?'})`);
     const sources = (await request(`${url}/api/datasources`)) as Array<{ uid: string; name: string; type: string }>;
     if (sources.length === 0) report.problem('no datasource configured (check provisioning/datasources)');
     for (const s of sources) {
@@ -186,6 +189,9 @@ async function checkGrafana(url: string | undefined, report: Report): Promise<vo
         report.problem(`datasource ${s.name} (${s.type}): ${(err as Error).message}`);
       }
     }
+    const dashboards = (await request(`${url}/api/search?type=dash-db`)) as Array<{ title: string }>;
+    if (dashboards.length === 0) report.problem('no dashboard loaded (check provisioning/dashboards and monitoring/grafana/dashboards/)');
+    else report.ok(`dashboards: ${dashboards.map((d) => d.title).join(', ')}`);
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     report.problem(`${err.message}${/ 401/.test(err.message) ? ' (put credentials in GRAFANA_URL: http://user:password@host:3000)' : ''}`);
@@ -205,7 +211,7 @@ export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv, outp
     return 1;
   }
   const report = new Report(output);
-  for (const check of [() => checkPrometheus(urls.prometheus, report), () => checkAlertmanager(urls.alertmanager, urls.prometheus, report), () => checkGrafana(urls.grafana, report)]) {
+  for (const check of [() => checkPrometheus(urls.prometheus, report), () => checkAlertmanager(urls.alertmanager, urls.prometheus, report), () => checkDashboards(urls.dashboards, report)]) {
     try {
       await check();
     } catch (err) {

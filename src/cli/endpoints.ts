@@ -10,7 +10,8 @@ import { stackSchema, parseEnv } from '../config.ts';
 export interface Endpoints {
   prometheus: string;
   alertmanager: string;
-  grafana?: string;
+  /** Grafana (GRAFANA_URL), or the local stack's dashboard viewer, which answers the same health and datasource API. */
+  dashboards?: string;
 }
 
 const trim = (url: string) => url.replace(/\/+$/, '');
@@ -21,7 +22,8 @@ export function endpoints(env: NodeJS.ProcessEnv): Endpoints {
   return {
     prometheus: trim(config.PROMETHEUS_URL ?? `http://127.0.0.1:${config.PROMETHEUS_PORT}`),
     alertmanager: trim(config.ALERTMANAGER_URL ?? `http://127.0.0.1:${config.ALERTMANAGER_PORT}`),
-    ...(config.GRAFANA_URL ? { grafana: trim(config.GRAFANA_URL) } : {}),
+    // Without GRAFANA_URL: the local viewer, unless PROMETHEUS_URL says the stack is elsewhere.
+    ...(config.GRAFANA_URL ? { dashboards: trim(config.GRAFANA_URL) } : config.PROMETHEUS_URL ? {} : { dashboards: `http://127.0.0.1:${config.DASHBOARD_PORT}` }),
   };
 }
 

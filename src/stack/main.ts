@@ -30,7 +30,7 @@ function printSummary(stack: RunningStack): void {
     ['API', stack.urls.api],
     ['Prometheus', stack.urls.prometheus],
     ['AlertManager', stack.urls.alertmanager],
-    ['Grafana', 'docker-compose only (not available as a local program)'],
+    ['Dashboards', `${stack.urls.dashboard} (the Samokoder Overview; Grafana in docker-compose)`],
   ];
   out('');
   out('Samokoder stack is up:');
@@ -67,7 +67,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 try {
   validate(process.env);
-  err('Starting the Samokoder stack (PostgreSQL, Redis, API, exporters, Alertmanager, Prometheus)...');
+  err('Starting the Samokoder stack (PostgreSQL, Redis, API, exporters, Alertmanager, Prometheus, dashboards)...');
   stack = await startStack({
     signal: starting.signal,
     onProgress: (line) => {

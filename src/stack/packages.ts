@@ -30,6 +30,8 @@ export const debianBinaries = {
   htpasswd: { pkg: 'apache2-utils' },
   'docker-compose': { pkg: 'docker-compose' },
   'victoria-metrics': { pkg: 'victoria-metrics' },
+  // The browser the dashboard viewer's e2e test and benchmark drive (playwright-core, no browser download).
+  chromium: { pkg: 'chromium', path: '/usr/bin/chromium' },
 } as const satisfies Record<string, { pkg: string; path?: string }>;
 
 export type DebianBinary = keyof typeof debianBinaries;

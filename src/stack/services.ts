@@ -28,7 +28,8 @@ export type ServiceName =
   | 'blackbox_exporter'
   | 'alert_printer'
   | 'alertmanager'
-  | 'prometheus';
+  | 'prometheus'
+  | 'dashboard';
 
 /** Everything a service needs to start; built once by the stack (src/stack/stack.ts). */
 export interface StackContext {
@@ -75,7 +76,11 @@ export interface ServiceDefinition {
    * (blackbox_exporter) has `probe`: the URL it probes for that target, and its module.
    */
   scrape?: { job: string; instance: string; metricsPath: string; probe?: { url: (ctx: StackContext) => string; module: string } };
-  /** The docker-compose service and its port inside the compose network; none for local-only helpers. */
+  /**
+   * The docker-compose service that does its job, and its port inside the compose network; none for
+   * local-only helpers. The same program, except the dashboard viewer's: Grafana, which draws the
+   * same dashboard files.
+   */
   compose?: { service: string; port: number };
   /** False when not started: an external database/Redis, or no alert printer needed. */
   enabled(ctx: StackContext, options: { printer: boolean }): boolean;
@@ -87,6 +92,23 @@ const log = (ctx: StackContext, name: ServiceName) => join(ctx.logDir, `${name}.
 const local = (port: number, path = '') => `http://127.0.0.1:${port}${path}`;
 /** Children that need no configuration from the environment get only PATH (no secrets leak to them). */
 const minimalEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin' });
+
+/**
+ * Runs `src/<script>` of this repository exactly as `tsx src/<script>` does, without a tsx wrapper
+ * process in between; ready once `readyPath` on the service's port answers 2xx.
+ */
+function startTypeScript(ctx: StackContext, name: ServiceName, script: string, readyPath: string, env: NodeJS.ProcessEnv): Promise<ManagedProcess> {
+  return startProcess({
+    name,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(ctx.root, 'src', script)],
+    cwd: ctx.root,
+    env,
+    logFile: log(ctx, name),
+    ready: httpReady(local(ctx.ports[name], readyPath)),
+    readyTimeoutMs: 60_000,
+  });
+}
 
 /** The environment without the alert channels' credentials: the API has no use for them. */
 function apiEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -138,24 +160,14 @@ export const SERVICES: readonly ServiceDefinition[] = [
     compose: { service: 'api', port: 8000 },
     enabled: () => true,
     start: (ctx) =>
-      startProcess({
-        name: 'api',
-        // Exactly what `tsx src/server.ts` does, without a tsx wrapper process in between.
-        command: process.execPath,
-        args: ['--import', 'tsx', join(ctx.root, 'src', 'server.ts')],
-        cwd: ctx.root,
-        env: {
-          ...apiEnvironment(ctx.env),
-          DATABASE_URL: ctx.databaseUrl,
-          REDIS_URL: ctx.redisUrl,
-          JWT_SECRET: ctx.jwtSecret,
-          API_HOST: '127.0.0.1',
-          API_PORT: String(ctx.ports.api),
-          SAMOKODER_ENV: ctx.environment,
-        },
-        logFile: log(ctx, 'api'),
-        ready: httpReady(local(ctx.ports.api, '/health')),
-        readyTimeoutMs: 60_000,
+      startTypeScript(ctx, 'api', 'server.ts', '/health', {
+        ...apiEnvironment(ctx.env),
+        DATABASE_URL: ctx.databaseUrl,
+        REDIS_URL: ctx.redisUrl,
+        JWT_SECRET: ctx.jwtSecret,
+        API_HOST: '127.0.0.1',
+        API_PORT: String(ctx.ports.api),
+        SAMOKODER_ENV: ctx.environment,
       }),
   },
   {
@@ -314,6 +326,20 @@ export const SERVICES: readonly ServiceDefinition[] = [
         readyTimeoutMs: 60_000, // replaying a large WAL after a restart takes a while
       });
     },
+  },
+  {
+    name: 'dashboard',
+    binary: 'node',
+    portVariable: 'DASHBOARD_PORT',
+    dependsOn: ['prometheus'],
+    compose: { service: 'grafana', port: 3000 },
+    enabled: () => true,
+    start: (ctx) =>
+      startTypeScript(ctx, 'dashboard', 'dashboard-viewer/server.ts', '/api/health', {
+        ...minimalEnv(),
+        DASHBOARD_PORT: String(ctx.ports.dashboard),
+        PROMETHEUS_URL: local(ctx.ports.prometheus),
+      }),
   },
 ];
 

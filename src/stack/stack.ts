@@ -50,7 +50,7 @@ export interface ServiceHandle {
 
 /** A running stack. */
 export interface RunningStack {
-  urls: { api: string; metrics: string; prometheus: string; alertmanager: string; alertPrinter?: string };
+  urls: { api: string; metrics: string; prometheus: string; alertmanager: string; dashboard: string; alertPrinter?: string };
   /** Which outlets Alertmanager's rendered config sends to. */
   channels: Channels;
   /** Renderer warnings (half-configured channels), one line each, no secrets. */
@@ -258,6 +258,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       metrics: `http://127.0.0.1:${ports.api}/metrics`,
       prometheus: prometheusUrl,
       alertmanager: `http://127.0.0.1:${ports.alertmanager}`,
+      dashboard: `http://127.0.0.1:${ports.dashboard}`,
       ...(printer ? { alertPrinter: `http://127.0.0.1:${ports.alert_printer}${printerPath}` } : {}),
     },
     channels: rendered.channels,

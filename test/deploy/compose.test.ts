@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { SECRET_FILES, SECRETS_DIR, secretPath, type SecretPointer } from '../../src/deploy/compose-secrets.ts';
+import { stackSchema } from '../../src/config.ts';
+import { DASHBOARDS_DIR } from '../../src/dashboards/generate.ts';
+import { DATASOURCES_DIR } from '../../src/dashboard-viewer/sources.ts';
 import { SERVICES } from '../../src/stack/services.ts';
 import { requireBinary } from '../../src/stack/packages.ts';
 import { COMPOSE_FILE, composeConfig, composeReferences, REQUIRED_COMPOSE_ENV, resolvedServices, ROOT, type ComposeService } from './support.ts';
@@ -29,8 +32,11 @@ const NO_HEALTHCHECK: Record<string, string> = {
 const HOST_READERS = new Set(['node-exporter', 'cadvisor']);
 /** The seed's minimum memory per service, in bytes. */
 const MIN_MEMORY: Record<string, number> = { prometheus: 2 * 1024 ** 3, grafana: 512 * 1024 ** 2, alertmanager: 256 * 1024 ** 2 };
-/** Compose services with no counterpart in the local stack (not installable from Debian, or compose plumbing). */
-const COMPOSE_ONLY = new Set(['grafana', 'cadvisor', 'nginx', 'secrets']);
+/**
+ * Compose services with no counterpart in the local stack (not installable from Debian, or compose
+ * plumbing). Grafana has one: the dashboard viewer, which draws the same files (tested below).
+ */
+const COMPOSE_ONLY = new Set(['cadvisor', 'nginx', 'secrets']);
 
 function bytes(limit: string | number | undefined): number {
   if (typeof limit === 'number') return limit;
@@ -254,6 +260,15 @@ test('the services match the local stack list: same names, same internal ports',
   for (const { service, port } of stackServices) {
     assert.deepEqual(services[service]?.expose, [String(port)], `${service} should expose ${port}`);
   }
+});
+
+test("the local dashboard viewer stands in for compose's Grafana: its port, and the very files Grafana provisions", () => {
+  const viewer = SERVICES.find((s) => s.name === 'dashboard');
+  assert.deepEqual(viewer?.compose, { service: 'grafana', port: 3000 });
+  assert.equal(stackSchema.shape.DASHBOARD_PORT.parse(undefined), viewer?.compose?.port, 'the local default is the port the operator guide gives for Grafana');
+  const grafana = services.grafana as ComposeService;
+  assert.equal(hostPath(grafana, '/etc/grafana/dashboards'), DASHBOARDS_DIR.replace(/\/$/, ''));
+  assert.equal(hostPath(grafana, '/etc/grafana/provisioning/datasources'), DATASOURCES_DIR.replace(/\/$/, ''));
 });
 
 test('every compose scrape target in monitoring/prometheus/targets/ is a service on a port it exposes', () => {

@@ -23,8 +23,9 @@ async function capture(run: (output: { out: (l: string) => void; err: (l: string
 
 before(async () => {
   stack = await startTestStack();
-  // Compose-style configuration: the commands find the services by URL.
-  env = { PROMETHEUS_URL: stack.urls.prometheus, ALERTMANAGER_URL: stack.urls.alertmanager };
+  // Compose-style configuration: the commands find the services by URL (the dashboard viewer
+  // answers Grafana's health and datasource API).
+  env = { PROMETHEUS_URL: stack.urls.prometheus, ALERTMANAGER_URL: stack.urls.alertmanager, GRAFANA_URL: stack.urls.dashboard };
 });
 
 after(async () => {
@@ -39,7 +40,7 @@ test('doctor reports a fresh stack healthy, exit 0, with a warning that the dead
   assert.match(text, /sends alerts to http:\/\/127\.0\.0\.1:\d+\/api\/v2\/alerts/);
   assert.match(text, /receivers: .*webhook \(webhook\)/);
   assert.match(text, /no active silences/);
-  assert.match(text, /Grafana: GRAFANA_URL not set/);
+  assert.match(text, /Dashboards http:\/\/127\.0\.0\.1:\d+\/\n  ✔ up \(version [0-9.]+\)\n  ✔ datasource Prometheus \(prometheus\): Successfully queried the Prometheus API\.\n  ✔ dashboards: Samokoder Overview/);
   // No WATCHDOG_URL in a fresh stack: healthy, but told that the dead-man's switch is off.
   assert.match(text, /⚠ The dead-man's switch is off \(WATCHDOG_URL is not set\)/);
   assert.match(text, /^Healthy \(1 warning\)\.$/m);

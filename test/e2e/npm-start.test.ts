@@ -103,11 +103,15 @@ test('npm start: URL table and channels, a dead child reported, SIGTERM stops ev
   assert.match(out, new RegExp(`API Metrics +http://127\\.0\\.0\\.1:${ports.API_PORT}/metrics`));
   assert.match(out, new RegExp(`Prometheus +http://127\\.0\\.0\\.1:${ports.PROMETHEUS_PORT}\\n`));
   assert.match(out, new RegExp(`AlertManager +http://127\\.0\\.0\\.1:${ports.ALERTMANAGER_PORT}\\n`));
-  assert.match(out, /Grafana +docker-compose only/);
+  assert.match(out, new RegExp(`Dashboards +http://127\\.0\\.0\\.1:${ports.DASHBOARD_PORT} \\(the Samokoder Overview; Grafana in docker-compose\\)\\n`));
   assert.match(out, /Alert channels: none configured: alerts are printed here/);
   assert.match(run.stderr(), /warning: The dead-man's switch is off \(WATCHDOG_URL is not set\)/);
   assert.doesNotMatch(out, /"level"|Samokoder API listening/, 'the API logs go to its log file, not the terminal');
   assert.equal((await fetch(`http://127.0.0.1:${ports.API_PORT}/metrics`)).status, 200);
+  // What a user opens: the dashboard URL shows the Samokoder Overview.
+  const home = await fetch(`http://127.0.0.1:${ports.DASHBOARD_PORT}/`);
+  assert.equal(home.status, 200);
+  assert.match(home.url, /\/d\/samokoder-overview\/samokoder-overview$/);
 
   process.kill(Number(pid), 'SIGKILL');
   await run.waitFor(/ERROR: api exited unexpectedly \(SIGKILL\); the rest keeps running/, 10_000);
