@@ -7,6 +7,8 @@
  * checked against {@link allEnvKeys}.
  * Errors name the variable and what is expected, never the value (it may be a secret).
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { LLM_PROVIDERS } from './domain.ts';
 
@@ -42,6 +44,26 @@ const promDuration = z.string().regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'a Promethe
 const promSize = z.string().regex(/^[0-9]+(B|KB|MB|GB|TB|PB|EB)$/, 'a size such as 512MB or 5GB');
 
 const email = z.string().email('an email address');
+
+/** Why the file at `path` is not a PEM bundle of certificates, or undefined when it is one. */
+function certificateBundleProblem(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return `cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+  }
+  const certificates = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  if (certificates.length === 0) return 'it holds no PEM certificate';
+  for (const pem of certificates) {
+    try {
+      new X509Certificate(pem);
+    } catch {
+      return 'a certificate in it does not parse';
+    }
+  }
+  return undefined;
+}
 
 /** Telegram chat ids are signed 64-bit integers (Alertmanager's `chat_id` is an int64). */
 function isInt64(v: string): boolean {
@@ -110,6 +132,11 @@ export const alertingSchema = z.object({
   SMTP_PASS: optionalText,
   SMTP_FROM: optionalText.refine((v) => v === undefined || email.safeParse(v).success, 'an email address'),
   SMTP_REQUIRE_TLS: booleanFlag.default('true'),
+  /** PEM bundle of the CAs that may sign the SMTP server's certificate; unset: the system's roots. */
+  SMTP_CA_FILE: optionalText.superRefine((path, ctx) => {
+    const problem = path === undefined ? undefined : certificateBundleProblem(path);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `a readable PEM file of CA certificates (${problem})` });
+  }),
   ALERT_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone such as UTC or Europe/Moscow').default('UTC'),
   /** Info alerts notify only Mon-Fri 09:00-18:00 in ALERT_TIMEZONE (the interval is in the Alertmanager template). */
   ALERT_INFO_WORKING_HOURS: booleanFlag.default('false'),

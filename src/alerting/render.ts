@@ -8,7 +8,7 @@
  * is described at the top of the template, which owns the routing.
  */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { AlertingConfig } from '../config.ts';
@@ -84,6 +84,30 @@ function channelState(label: string, config: AlertingConfig, vars: (keyof Alerti
   return { on: false, warning: `${label} left out: ${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set (some ${label} variables are).` };
 }
 
+/** Alertmanager speaks implicit TLS (TLS from the first byte) on this port only. */
+export const IMPLICIT_TLS_PORT = 465;
+
+/**
+ * How Alertmanager reaches the SMTP server: `tls` whether the connection is TLS at all, and the
+ * `require_tls` to render. On port 465 Alertmanager dials TLS itself, yet with `require_tls` it
+ * still asks the server for STARTTLS, which an implicit-TLS server does not offer (0.25 to 0.27):
+ * there the connection is TLS already and `require_tls` must be off. Elsewhere `require_tls` false
+ * means plain SMTP: Alertmanager never uses STARTTLS then.
+ */
+function emailTransport(config: AlertingConfig): { requireTls: boolean; tls: boolean } {
+  if (config.SMTP_PORT === IMPLICIT_TLS_PORT) return { requireTls: false, tls: true };
+  return { requireTls: config.SMTP_REQUIRE_TLS, tls: config.SMTP_REQUIRE_TLS };
+}
+
+/** Warnings (naming variables only) for email settings that send in clear text or ignore the CA. */
+function emailTransportWarnings(config: AlertingConfig): string[] {
+  if (emailTransport(config).tls) return [];
+  return [
+    ...(config.SMTP_PASS !== undefined ? ['SMTP_REQUIRE_TLS=false: Alertmanager sends SMTP_PASS and every mail to SMTP_HOST in clear text (it never uses STARTTLS then).'] : []),
+    ...(config.SMTP_CA_FILE !== undefined ? ['SMTP_CA_FILE is set but unused: SMTP_REQUIRE_TLS=false turns TLS off.'] : []),
+  ];
+}
+
 function emailRequired(config: AlertingConfig): (keyof AlertingConfig)[] {
   const required: (keyof AlertingConfig)[] = ['ALERT_EMAIL', 'SMTP_HOST'];
   // Authentication is optional (a local relay), but a user without a password is a mistake.
@@ -153,6 +177,7 @@ function completeReceiver(template: Receiver, config: AlertingConfig): Receiver 
       };
     case RECEIVERS.email: {
       const userIsAddress = config.SMTP_USER !== undefined && config.SMTP_USER.includes('@');
+      const { requireTls, tls } = emailTransport(config);
       return {
         name,
         email_configs: [
@@ -161,7 +186,15 @@ function completeReceiver(template: Receiver, config: AlertingConfig): Receiver 
             from: config.SMTP_FROM ?? (userIsAddress ? config.SMTP_USER : config.ALERT_EMAIL),
             smarthost: `${config.SMTP_HOST}:${config.SMTP_PORT}`, // an IPv6 SMTP_HOST keeps its brackets
             ...(config.SMTP_USER !== undefined ? { auth_username: config.SMTP_USER, auth_password: config.SMTP_PASS } : {}),
-            require_tls: config.SMTP_REQUIRE_TLS,
+            require_tls: requireTls,
+            ...(tls
+              ? {
+                  tls_config: {
+                    ...(config.SMTP_CA_FILE !== undefined ? { ca_file: resolve(config.SMTP_CA_FILE) } : {}),
+                    server_name: (config.SMTP_HOST as string).replace(/^\[(.*)\]$/, '$1'),
+                  },
+                }
+              : {}),
             ...onlyConfig(template, 'email_configs'),
           },
         ],
@@ -189,6 +222,7 @@ export function renderAlertmanagerConfig(config: AlertingConfig, options: Render
   const telegram = channelState('Telegram', config, ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_CHAT_ID'], ['TELEGRAM_BOT_TOKEN', 'TELEGRAM_CHAT_ID']);
   const email = channelState('Email', config, ['ALERT_EMAIL', 'SMTP_HOST', 'SMTP_USER', 'SMTP_PASS', 'SMTP_FROM'], emailRequired(config));
   for (const state of [telegram, email]) if (state.warning) warnings.push(state.warning);
+  if (email.on) warnings.push(...emailTransportWarnings(config));
 
   const on: string[] = [];
   if (telegram.on) on.push(RECEIVERS.telegram);

@@ -32,6 +32,8 @@ export const debianBinaries = {
   'victoria-metrics': { pkg: 'victoria-metrics' },
   // The browser the dashboard viewer's e2e test and benchmark drive (playwright-core, no browser download).
   chromium: { pkg: 'chromium', path: '/usr/bin/chromium' },
+  // The throwaway CA and certificates of the TLS test servers (the SMTP sink).
+  openssl: { pkg: 'openssl' },
 } as const satisfies Record<string, { pkg: string; path?: string }>;
 
 export type DebianBinary = keyof typeof debianBinaries;

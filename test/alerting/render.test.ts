@@ -1,9 +1,10 @@
 // The Alertmanager config renderer: every channel combination gives a file the real amtool
 // accepts, half-configured channels are left out with a warning, bad values are refused by name,
-// secrets stay in the 0600 file and nowhere else, and the committed template holds none.
+// secrets stay in the 0600 file and nowhere else, and the committed template holds none. Email
+// goes over STARTTLS (or implicit TLS on 465) verified against SMTP_CA_FILE or the system roots.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { ALERTMANAGER_DIR, DEADMAN_OFF, renderAlertmanagerConfig, TEMPLATE_FILE, TEMPLATES_DIR } from '../../src/alerting/render.ts';
@@ -11,9 +12,14 @@ import { renderConfigCommand } from '../../src/cli/render-config.ts';
 import { alertingSchema, ConfigError, parseEnv } from '../../src/config.ts';
 import { amtool, EMAIL_ENV, renderTo, SECRETS, TELEGRAM_ENV, VARIANTS, type Variant } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
+import { createTestCa } from '../support/test-ca.ts';
 
 const dir = tempDir('am-render');
-after(() => dir.remove());
+const ca = createTestCa();
+after(() => {
+  dir.remove();
+  ca.remove();
+});
 
 const receiverNames = (yaml: string) => (parse(yaml).receivers as Array<{ name: string }>).map((r) => r.name).sort();
 
@@ -116,6 +122,77 @@ describe('half-configured channels', () => {
     const rendered = renderTo(dir.path, 'nothing', {});
     assert.ok(rendered.warnings.some((w) => w.includes('ALERT_WEBHOOK_URL')), rendered.warnings.join('\n'));
     assert.equal(parse(rendered.yaml).receivers.find((r: { name: string }) => r.name === 'webhook').webhook_configs[0].url, 'http://127.0.0.1:9097/alerts');
+  });
+});
+
+describe('email transport: STARTTLS, implicit TLS, the CA', () => {
+  const emailConfig = (yaml: string) => parse(yaml).receivers.find((r: { name: string }) => r.name === 'email').email_configs[0];
+
+  test('port 587 with SMTP_CA_FILE: STARTTLS required, the CA and the host name to verify', () => {
+    const rendered = renderTo(dir.path, 'starttls-ca', { ...EMAIL_ENV, SMTP_CA_FILE: ca.caFile });
+    const email = emailConfig(rendered.yaml);
+    assert.equal(email.require_tls, true);
+    assert.deepEqual(email.tls_config, { ca_file: ca.caFile, server_name: 'smtp.example.com' });
+    assert.deepEqual(rendered.warnings, []);
+    const check = amtool(['check-config', rendered.file]);
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+  });
+
+  test('without SMTP_CA_FILE the system roots verify the server (no ca_file); a relative path becomes absolute', () => {
+    assert.deepEqual(emailConfig(renderTo(dir.path, 'starttls', EMAIL_ENV).yaml).tls_config, { server_name: 'smtp.example.com' });
+    const relativePath = relative(process.cwd(), ca.caFile);
+    assert.equal(emailConfig(renderTo(dir.path, 'relative-ca', { ...EMAIL_ENV, SMTP_CA_FILE: relativePath }).yaml).tls_config.ca_file, ca.caFile);
+  });
+
+  test('port 465: implicit TLS with the CA, and require_tls off (Alertmanager would ask an implicit-TLS server for STARTTLS)', () => {
+    const rendered = renderTo(dir.path, 'implicit', { ...EMAIL_ENV, SMTP_PORT: '465', SMTP_CA_FILE: ca.caFile });
+    const email = emailConfig(rendered.yaml);
+    assert.equal(email.smarthost, 'smtp.example.com:465');
+    assert.equal(email.require_tls, false);
+    assert.deepEqual(email.tls_config, { ca_file: ca.caFile, server_name: 'smtp.example.com' });
+    assert.equal(amtool(['check-config', rendered.file]).status, 0);
+  });
+
+  test('an IPv6 host keeps its brackets in smarthost, not in server_name', () => {
+    const email = emailConfig(renderTo(dir.path, 'ipv6', { ...EMAIL_ENV, SMTP_HOST: '[::1]' }).yaml);
+    assert.deepEqual([email.smarthost, email.tls_config.server_name], ['[::1]:587', '::1']);
+  });
+
+  test('SMTP_REQUIRE_TLS=false: plain SMTP, no tls_config, and warnings that the password goes in clear text and the CA is unused', () => {
+    const rendered = renderTo(dir.path, 'plain', { ...EMAIL_ENV, SMTP_REQUIRE_TLS: 'false', SMTP_CA_FILE: ca.caFile });
+    const email = emailConfig(rendered.yaml);
+    assert.equal(email.require_tls, false);
+    assert.equal(email.tls_config, undefined);
+    assert.deepEqual(rendered.warnings, [
+      'SMTP_REQUIRE_TLS=false: Alertmanager sends SMTP_PASS and every mail to SMTP_HOST in clear text (it never uses STARTTLS then).',
+      'SMTP_CA_FILE is set but unused: SMTP_REQUIRE_TLS=false turns TLS off.',
+    ]);
+  });
+
+  test('an unusable SMTP_CA_FILE is one line naming the variable and the reason, never the path or the content', () => {
+    const files = join(dir.path, 'ca-files');
+    mkdirSync(files);
+    const key = join(files, 'server.key');
+    writeFileSync(key, ca.key);
+    const corrupt = join(files, 'corrupt.pem');
+    writeFileSync(corrupt, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+    const cases: Array<[string, RegExp]> = [
+      [join(files, 'missing.pem'), /^Invalid configuration: SMTP_CA_FILE must be a readable PEM file of CA certificates \(cannot read it: ENOENT\)$/],
+      [files, /\(cannot read it: EISDIR\)$/],
+      [key, /\(it holds no PEM certificate\)$/],
+      [corrupt, /\(a certificate in it does not parse\)$/],
+    ];
+    for (const [path, expected] of cases) {
+      assert.throws(
+        () => parseEnv(alertingSchema, { ...EMAIL_ENV, SMTP_CA_FILE: path }),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.match(err.message, expected);
+          assert.ok(!err.message.includes(path) && !err.message.includes('PRIVATE KEY'), err.message);
+          return true;
+        },
+      );
+    }
   });
 });
 
