@@ -1,13 +1,13 @@
 // The real Alertmanager (Debian's 0.25) with a config rendered by our renderer, delivering to the
-// Telegram double and the SMTP sink: what people receive is accepted by Telegram, well-formed,
-// escaped, bounded in size, and says where it comes from (the inhibitions: inhibitions.test.ts).
+// Telegram double and the SMTP sink (STARTTLS with a test CA given as SMTP_CA_FILE, AUTH after
+// TLS, as Gmail's port 587): what people receive is accepted by Telegram, well-formed, escaped,
+// bounded in size, and says where it comes from (the inhibitions: inhibitions.test.ts).
 //
 // Only the timings are shortened (group_wait 1s, group_interval 2s) so the resolved message comes
 // in seconds rather than a minute; the real timings are asserted in routing.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { RunningAlertmanager } from '../../src/stack/alertmanager.ts';
-import { SECRETS, startTestAlertmanager } from '../support/alertmanager-config.ts';
+import { SECRETS, startTestAlertmanager, type TestAlertmanager } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
@@ -20,7 +20,7 @@ const EXTERNAL = { environment: 'test', region: 'local' };
 const dir = tempDir('am-live');
 let telegram: TelegramDouble;
 let smtp: SmtpSink;
-let am: RunningAlertmanager;
+let am: TestAlertmanager;
 
 before(async () => {
   [telegram, smtp] = await Promise.all([startTelegramDouble(), startSmtpSink({ user: SMTP_USER, pass: SECRETS.SMTP_PASS })]);
@@ -33,7 +33,7 @@ before(async () => {
     SMTP_PORT: String(smtp.port),
     SMTP_USER,
     SMTP_PASS: SECRETS.SMTP_PASS,
-    SMTP_REQUIRE_TLS: 'false',
+    SMTP_CA_FILE: smtp.caFile as string,
   });
 });
 
@@ -93,6 +93,8 @@ test('a critical alert reaches Telegram and email', async () => {
   assert.equal(mail?.subject, '[CRITICAL] Samokoder test/local: APIDown');
   assert.deepEqual(mail?.envelopeTo, ['oncall@example.com']);
   assert.equal(mail?.user, SMTP_USER, 'Alertmanager authenticated with SMTP_USER/SMTP_PASS');
+  assert.equal(mail?.tls, true, 'over STARTTLS');
+  assert.deepEqual(smtp.authAttempts.filter((a) => !a.tls || !a.accepted), [], 'credentials only over TLS, and right');
   assert.match(mail?.text ?? '', /FIRING: APIDown\nSeverity: CRITICAL\nComponent: api\nEnvironment: test\nRegion: local\n[\s\S]*Instance: 127\.0\.0\.1:8000[\s\S]*Runbook: https:/);
   assert.match(mail?.html ?? '', /environment <b>test<\/b> · region <b>local<\/b>/);
   assert.match(mail?.html ?? '', /<h2[^>]*>🔥 CRITICAL: APIDown<\/h2>/);

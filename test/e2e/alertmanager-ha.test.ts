@@ -9,21 +9,18 @@
 // the peer timeout (how long the second member waits for the first one's log entry), the settle
 // timeout, and Prometheus' intervals and alert resend delay.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse, stringify } from 'yaml';
 import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { writePrometheusRuntime } from '../../src/stack/prometheus.ts';
-import { renderTo, shortenTimings } from '../support/alertmanager-config.ts';
+import { renderShortened } from '../support/alertmanager-config.ts';
 import { startTestPrometheus, type RunningServer } from '../support/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 import { startTelegramDouble, type TelegramDouble } from '../support/telegram-double.ts';
-import { writePrivateFile } from '../../src/private-file.ts';
 
 const WAIT_MS = 30_000;
 const PEER_TIMEOUT_S = 2;
@@ -45,15 +42,12 @@ before(async () => {
     });
   });
   await new Promise<void>((resolve) => deadman.listen(0, '127.0.0.1', resolve));
-  const { file } = renderTo(dir.path, 'alertmanager', {
+  const file = renderShortened(dir.path, 'alertmanager', {
     TELEGRAM_BOT_TOKEN: telegram.token,
     TELEGRAM_CHAT_ID: '-100777',
     TELEGRAM_API_URL: telegram.url,
     WATCHDOG_URL: `http://127.0.0.1:${(deadman.address() as AddressInfo).port}/ping`,
   });
-  const doc = parse(readFileSync(file, 'utf8'), { intAsBigInt: true });
-  shortenTimings(doc.route);
-  writePrivateFile(file, stringify(doc, { version: '1.1' }));
 
   const [webA, webB, gossipA, gossipB] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const member = (name: string, port: number, listenPort: number, peer: number) =>

@@ -1,10 +1,12 @@
 // End to end on the real stack (the code of `npm start`): API → Prometheus → the real rules →
-// Alertmanager (config rendered from the environment) → the Telegram double and the SMTP sink.
+// Alertmanager (config rendered from the environment) → the Telegram double and the SMTP sink
+// (STARTTLS with SMTP_CA_FILE and AUTH, TLS required: the operator guide's 587 setup).
 // One stack for the whole file; the scenarios overlap in time to keep the runtime to ~3 minutes:
 // (c) a critical alert posted first meets 3 failing Telegram sends; (a) the API is killed at the
 // same time; (b) warning and info alerts and (d) a group of 50 follow once (c) is delivered.
 // Prometheus runs with short intervals; every bound is computed from the configs the stack runs.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
@@ -14,6 +16,8 @@ import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../
 
 /** Slack for process scheduling on a busy two-core machine and Alertmanager's retry backoff. */
 const MARGIN_MS = 20_000;
+const SMTP_USER = 'alerts@example.com';
+const SMTP_PASS = randomBytes(12).toString('base64url');
 
 let telegram: TelegramDouble;
 let smtp: SmtpSink;
@@ -27,7 +31,7 @@ const e2eAlert = (alertname: string, severity: string, extra: Record<string, str
 });
 
 before(async () => {
-  [telegram, smtp] = await Promise.all([startTelegramDouble(), startSmtpSink()]);
+  [telegram, smtp] = await Promise.all([startTelegramDouble(), startSmtpSink({ user: SMTP_USER, pass: SMTP_PASS })]);
   stack = await startTestStack({
     TELEGRAM_BOT_TOKEN: telegram.token,
     TELEGRAM_CHAT_ID: '-100424242',
@@ -35,7 +39,9 @@ before(async () => {
     ALERT_EMAIL: 'oncall@example.com',
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(smtp.port),
-    SMTP_REQUIRE_TLS: 'false',
+    SMTP_USER,
+    SMTP_PASS,
+    SMTP_CA_FILE: smtp.caFile as string,
   });
   // (c) The next three sendMessage calls fail; the first send is this critical alert's.
   telegram.failNext(3, 500);
@@ -86,6 +92,7 @@ test('(a) the API is killed: APIDown reaches Telegram and email within the bound
   assert.match(message?.text ?? '', /^🔥 CRITICAL · FIRING\nAPIDown · component api\n/);
   assert.match(message?.text ?? '', /\bapi\b/, 'the instance label is the stable service name');
   assert.match(mail?.text ?? '', /FIRING: APIDown/);
+  assert.deepEqual([mail?.tls, mail?.user], [true, SMTP_USER], 'over STARTTLS, after AUTH');
   assert.deepEqual(stack.crashes.filter((c) => c.service === 'api'), [{ service: 'api', exit: 'SIGKILL' }], 'the stack reported the killed API');
 
   const restartedAt = Date.now();

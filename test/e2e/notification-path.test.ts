@@ -20,7 +20,6 @@ before(async () => {
     ALERT_EMAIL: 'oncall@example.com',
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(await freePort()), // nothing listens: the relay is down
-    SMTP_REQUIRE_TLS: 'false',
   });
 });
 after(async () => {

@@ -36,7 +36,7 @@ before(async () => {
     SMTP_PORT: String(smtp.port),
     SMTP_USER: 'alerts',
     SMTP_PASS,
-    SMTP_REQUIRE_TLS: 'false',
+    SMTP_CA_FILE: smtp.caFile as string,
     JWT_SECRET,
     METRICS_TOKEN, // the stack only starts once Prometheus scrapes the API with it
     LOG_LEVEL: 'debug',
@@ -44,7 +44,8 @@ before(async () => {
   });
   await runTraffic({ api: stack.urls.api, requests: 150, seconds: 60, concurrency: 2 });
   await postAlerts(stack, [{ labels: { alertname: 'SecretsDrill', severity: 'critical', component: 'e2e' }, annotations: { summary: 'drill' } }]);
-  await smtp.waitForMails(1, 60_000);
+  const [mail] = await smtp.waitForMails(1, 60_000);
+  assert.deepEqual([mail?.tls, mail?.user], [true, 'alerts'], 'the password went over STARTTLS');
   // Error responses of every kind the API gives, including with the database down.
   for (const [method, path, body] of [
     ['POST', '/api/v1/auth/login', '{"email":"x@example.com","password":"wrong password"}'],

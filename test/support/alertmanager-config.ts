@@ -1,5 +1,6 @@
 /**
- * Rendering Alertmanager configs for tests, and running the real `amtool` on them.
+ * Rendering Alertmanager configs for tests, running the real `amtool` on them, and starting the
+ * real Alertmanager with one.
  * The credentials here are fake and shaped like real ones, so they also serve to check that
  * secrets never leak into warnings or output.
  */
@@ -72,14 +73,29 @@ export function shortenTimings(route: Route): void {
   for (const child of route.routes ?? []) shortenTimings(child);
 }
 
-/**
- * The real Alertmanager on a free loopback port, with the config rendered from `env` into `dir`
- * and its timings shortened ({@link shortenTimings}); its data and log stay in `dir`.
- */
-export async function startTestAlertmanager(dir: string, env: Record<string, string>): Promise<RunningAlertmanager> {
-  const { file } = renderTo(dir, 'alertmanager', env);
+/** {@link renderTo} with {@link shortenTimings} applied; returns the file. */
+export function renderShortened(dir: string, name: string, env: Record<string, string>): string {
+  const { file } = renderTo(dir, name, env);
   const doc = parse(readFileSync(file, 'utf8'), { intAsBigInt: true });
   shortenTimings(doc.route);
   writePrivateFile(file, stringify(doc, { version: '1.1' }));
-  return startAlertmanager({ configFile: file, dataDir: join(dir, 'data'), port: await freePort(), logFile: join(dir, 'alertmanager.log') });
+  return file;
+}
+
+/** A real Alertmanager started by {@link startTestAlertmanager}. */
+export interface TestAlertmanager extends RunningAlertmanager {
+  configFile: string;
+  logFile: string;
+}
+
+/**
+ * The real Alertmanager on a free loopback port, with the config rendered from `env` into
+ * `<dir>/<name>.yml` and its timings shortened ({@link shortenTimings}); its data and its log
+ * (`<dir>/<name>.log`) stay in `dir`, so several can share one.
+ */
+export async function startTestAlertmanager(dir: string, env: Record<string, string>, name = 'alertmanager'): Promise<TestAlertmanager> {
+  const file = renderShortened(dir, name, env);
+  const logFile = join(dir, `${name}.log`);
+  const am = await startAlertmanager({ configFile: file, dataDir: join(dir, `${name}-data`), port: await freePort(), logFile });
+  return { ...am, configFile: file, logFile };
 }

@@ -1,16 +1,27 @@
 /**
  * A real SMTP server (the `smtp-server` package) on 127.0.0.1 that keeps every mail it receives,
- * for Alertmanager's email integration in tests, `traffic` and benchmarks.
+ * for Alertmanager's email integration in tests and benchmarks. It behaves like a submission
+ * server such as Gmail's, in one of three modes:
  *
- * Plain connections only: no STARTTLS, so Alertmanager must run with `require_tls: false`
- * (SMTP_REQUIRE_TLS=false), as with any server that lacks it. When `user`/`pass` are given, AUTH
- * PLAIN and LOGIN are offered and required, and other credentials get 535 like a real server.
- * Mails are parsed by a small MIME reader (headers with RFC 2047 words, multipart, quoted-printable
- * and base64), enough for what Alertmanager and nodemailer send.
+ * - `starttls` (port 587 style, the default): STARTTLS with a certificate for 127.0.0.1 signed by a
+ *   throwaway CA ({@link SmtpSink.caFile}); AUTH (PLAIN, LOGIN) is advertised only after TLS, and
+ *   MAIL is refused before TLS (530 Must issue a STARTTLS command first) and before AUTH (530).
+ * - `implicit` (port 465 style): TLS from the first byte, then the same AUTH rules.
+ * - `none`: plain SMTP without STARTTLS, AUTH offered in clear text; for the negative tests (a
+ *   client that requires TLS must send it neither credentials nor mail).
+ *
+ * When `user`/`pass` are given AUTH is required, and other credentials get 535 like a real
+ * server. Every AUTH attempt is recorded (user, mechanism, over TLS or not, accepted), never the
+ * password. Mails are parsed by a small MIME reader (headers with RFC 2047 words, multipart,
+ * quoted-printable and base64), enough for what Alertmanager and nodemailer send.
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
 import { Recorder } from './recorder.ts';
+import { createTestCa } from './test-ca.ts';
+
+/** How the sink offers TLS; see the module comment. */
+export type SmtpTls = 'starttls' | 'implicit' | 'none';
 
 /** A mail the sink accepted. */
 export interface ReceivedMail {
@@ -19,6 +30,8 @@ export interface ReceivedMail {
   envelopeTo: string[];
   /** The user that authenticated, if any. */
   user?: string;
+  /** Whether the session was TLS (after STARTTLS, or implicit). */
+  tls: boolean;
   /** Header names in lower case, values decoded. */
   headers: Record<string, string>;
   subject: string;
@@ -29,19 +42,43 @@ export interface ReceivedMail {
   raw: string;
 }
 
+/** One AUTH command the sink received; the password is never kept. */
+export interface AuthAttempt {
+  user: string;
+  /** PLAIN or LOGIN. */
+  method: string;
+  /** Whether the session was TLS when the credentials arrived. */
+  tls: boolean;
+  accepted: boolean;
+}
+
 export interface SmtpSink {
   readonly host: '127.0.0.1';
   readonly port: number;
+  readonly tls: SmtpTls;
+  /** The PEM file of the CA that signed the sink's certificate (what SMTP_CA_FILE names); unset in mode `none`. */
+  readonly caFile?: string;
   readonly mails: ReceivedMail[];
+  readonly authAttempts: AuthAttempt[];
+  /** Connection errors, as a server would log them (e.g. a client that aborted the TLS handshake). */
+  readonly errors: string[];
   /** Resolves with the mails (those passing `filter`) once there are `count`; fails after `timeoutMs`. */
   waitForMails(count: number, timeoutMs: number, filter?: (mail: ReceivedMail) => boolean): Promise<ReceivedMail[]>;
+  /** Resolves once `count` AUTH attempts passing `filter` have arrived; fails after `timeoutMs`. */
+  waitForAuthAttempts(count: number, timeoutMs: number, filter?: (attempt: AuthAttempt) => boolean): Promise<AuthAttempt[]>;
+  /** The password the sink accepts from now on, as when an app password is revoked at the provider. */
+  setPassword(pass: string): void;
   close(): Promise<void>;
 }
 
 export interface SmtpSinkOptions {
+  /** `starttls` by default. */
+  tls?: SmtpTls;
   /** Credentials to require; without them the sink takes mail without AUTH. */
   user?: string;
   pass?: string;
+  /** A fixed port (Alertmanager speaks implicit TLS on port 465 only); a free one by default. */
+  port?: number;
 }
 
 interface Part {
@@ -118,22 +155,47 @@ export function parseMail(raw: string): Pick<ReceivedMail, 'headers' | 'subject'
   return { headers: root.headers, subject: root.headers.subject ?? '', ...bodies };
 }
 
-/** Starts the sink on 127.0.0.1 at a free port. */
+/** An SMTP error reply with `code`, as smtp-server sends it. */
+function reply(code: number, message: string): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+/** Starts the sink on 127.0.0.1 (at a free port unless `options.port`). */
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const mode = options.tls ?? 'starttls';
   const mails = new Recorder<ReceivedMail>('mails');
+  const attempts = new Recorder<AuthAttempt>('AUTH attempts');
   const requireAuth = options.user !== undefined;
+  let password = options.pass;
+  const ca = mode === 'none' ? undefined : createTestCa();
+  const disabled = [...(mode === 'none' ? ['STARTTLS'] : []), ...(requireAuth ? [] : ['AUTH'])];
   const server = new SMTPServer({
-    secure: false,
+    secure: mode === 'implicit',
+    ...(ca ? { key: ca.key, cert: ca.cert } : {}),
     logger: false,
-    disabledCommands: requireAuth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    disabledCommands: disabled,
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: !requireAuth,
-    allowInsecureAuth: true,
+    allowInsecureAuth: mode === 'none',
     size: 10 * 1024 * 1024,
-    onAuth(auth: SMTPServerAuthentication, _session: SMTPServerSession, callback) {
-      if (auth.username === options.user && auth.password === options.pass) return callback(null, { user: auth.username });
-      const error = Object.assign(new Error('Authentication credentials invalid'), { responseCode: 535 });
-      return callback(error);
+    onConnect(session, callback) {
+      // Before STARTTLS there is no AUTH at all: not advertised, not accepted.
+      if (mode === 'starttls') session.disabledCommands = [...disabled, 'AUTH'];
+      callback();
+    },
+    onSecure(_socket, session, callback) {
+      session.disabledCommands = disabled;
+      callback();
+    },
+    onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback) {
+      const accepted = auth.username === options.user && auth.password === password;
+      attempts.push({ user: auth.username ?? '', method: auth.method, tls: session.secure, accepted });
+      if (accepted) return callback(null, { user: auth.username });
+      return callback(reply(535, 'Authentication credentials invalid'));
+    },
+    onMailFrom(_address, session, callback) {
+      if (mode !== 'none' && !session.secure) return callback(reply(530, 'Must issue a STARTTLS command first'));
+      callback();
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -146,6 +208,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           envelopeFrom: mailFrom ? mailFrom.address : '',
           envelopeTo: session.envelope.rcptTo.map((r) => r.address),
           ...(typeof session.user === 'string' ? { user: session.user } : {}),
+          tls: session.secure,
           ...parseMail(raw),
           raw,
         });
@@ -153,17 +216,38 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       });
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    ca?.remove();
+    throw new Error(`SMTP sink could not listen on 127.0.0.1:${options.port ?? 0}: ${(err as Error).message}`);
+  }
+  const errors: string[] = [];
+  server.on('error', (err: Error) => errors.push(err.message));
   const { port } = server.server.address() as AddressInfo;
 
   return {
     host: '127.0.0.1',
     port,
+    tls: mode,
+    ...(ca ? { caFile: ca.caFile } : {}),
     mails: mails.items,
+    authAttempts: attempts.items,
+    errors,
     waitForMails: (count, timeoutMs, filter) => mails.waitFor(count, timeoutMs, { filter }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    waitForAuthAttempts: (count, timeoutMs, filter) => attempts.waitFor(count, timeoutMs, { filter }),
+    setPassword(pass) {
+      password = pass;
+    },
+    close: () =>
+      new Promise<void>((resolve) =>
+        server.close(() => {
+          ca?.remove();
+          resolve();
+        }),
+      ),
   };
 }
