@@ -1,25 +1,34 @@
 /**
- * `doctor`: the seed's Troubleshooting section, automated, against any stack (local or compose,
- * see endpoints.ts). It asks Prometheus for its targets (with last scrape errors), rules (with
- * evaluation failures), Alertmanager discovery and firing alerts; Alertmanager for its config
- * status and receivers, silences, inhibited alerts and failed notifications per integration; and
- * the dashboards: Grafana (GRAFANA_URL) or the local stack's dashboard viewer, which answers the
- * same API — health, each datasource's health, the dashboards loaded.
+ * `doctor`: the operator's troubleshooting checklist, automated, against any stack (local or
+ * compose, see endpoints.ts). It asks Prometheus for its targets (with last scrape errors), rules
+ * (with evaluation failures), Alertmanager discovery and firing alerts; Alertmanager for its config
+ * status and receivers, silences, inhibited alerts and failed notifications per integration, each
+ * with the last error from Alertmanager's log (its metrics and API only count failures); and the
+ * dashboards: Grafana (GRAFANA_URL) or the local stack's dashboard viewer, which answers the same
+ * API — health, each datasource's health, the dashboards loaded.
  *
  * Exit codes: 0 healthy (warnings, printed with ⚠, allowed); 1 a problem (each printed with ✖
  * and what is broken); 2 bad usage.
  */
+import { readFileSync } from 'node:fs';
 import { DEADMAN_OFF, RECEIVERS } from '../alerting/render.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError, parseEnv, stackSchema } from '../config.ts';
+import { serviceLogFile } from '../stack/services.ts';
+import { stackDirs } from '../stack/stack.ts';
+import { lastFailures, type NotificationFailure } from './alertmanager-log.ts';
 import { displayUrl, endpoints, HttpError, receiversOf, request, type Endpoints } from './endpoints.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 
-const USAGE = `Usage: doctor
+const USAGE = `Usage: doctor [--alertmanager-log FILE]
   Checks Prometheus (PROMETHEUS_URL, default http://127.0.0.1:$PROMETHEUS_PORT), Alertmanager
   (ALERTMANAGER_URL, default http://127.0.0.1:$ALERTMANAGER_PORT) and the dashboards: Grafana
   (GRAFANA_URL; credentials as http://user:password@host:3000) or, when neither GRAFANA_URL nor
   PROMETHEUS_URL is set, the local dashboard viewer (http://127.0.0.1:$DASHBOARD_PORT).
-  Exit 0 only when everything is healthy.`;
+  Exit 0 only when everything is healthy.
+  --alertmanager-log FILE  Alertmanager's log, for why notifications failed (its metrics and API
+                           only count failures); - reads standard input, e.g.
+                           docker compose logs --no-color alertmanager | ... doctor --alertmanager-log -
+                           Default with ALERTMANAGER_URL unset: the local stack's $DATA_DIR/logs/alertmanager.log`;
 
 /** A window long enough to see recent failures, short enough to forget a fixed one. */
 const RECENT = '15m';
@@ -123,7 +132,21 @@ function samples(exposition: string, metric: string): Map<string, number> {
   return out;
 }
 
-async function checkAlertmanager(url: string, prometheus: string, report: Report): Promise<void> {
+/** Alertmanager's log as read for this run: where it came from and the last failure per integration. */
+interface AlertmanagerLog {
+  source: string;
+  failures: Map<string, NotificationFailure>;
+}
+
+/** Why notifications of `integration` failed, and where that comes from. */
+function lastError(integration: string, log: AlertmanagerLog | undefined): string {
+  if (!log) return "the reason is only in Alertmanager's log (its metrics and API count failures only): pass --alertmanager-log";
+  const failure = log.failures.get(integration);
+  if (!failure) return `no failure of ${integration} in Alertmanager's log (${log.source})`;
+  return `last error ${failure.at} (receiver ${failure.receiver}): ${failure.error} (from Alertmanager's log, ${log.source})`;
+}
+
+async function checkAlertmanager(url: string, prometheus: string, log: AlertmanagerLog | undefined, report: Report): Promise<void> {
   report.section(`Alertmanager ${displayUrl(url)}`);
   let status: { config: { original: string }; cluster: { status: string }; uptime: string; versionInfo?: { version: string } };
   try {
@@ -161,11 +184,15 @@ async function checkAlertmanager(url: string, prometheus: string, report: Report
   try {
     const recent = await query(prometheus, `sum by (integration) (increase(alertmanager_notifications_failed_total[${RECENT}])) > 0`);
     if (recent.length === 0) report.ok(`no failed notifications in the last ${RECENT}`);
-    for (const s of recent) report.problem(`${s.metric.integration}: ${Number(s.value[1]).toFixed(0)} notifications failed in the last ${RECENT} (after retries; see Alertmanager's log)`);
+    for (const s of recent) {
+      const integration = s.metric.integration ?? '';
+      report.problem(`${integration}: ${Number(s.value[1]).toFixed(0)} notifications failed in the last ${RECENT} (after retries); ${lastError(integration, log)}`);
+    }
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    const total = [...failed.values()].reduce((a, b) => a + b, 0);
-    if (total > 0) report.problem(`${total} notifications failed since Alertmanager started (Prometheus unavailable for the recent count)`);
+    for (const [integration, count] of failed) {
+      if (count > 0) report.problem(`${integration}: ${count} notifications failed since Alertmanager started (Prometheus unavailable for the recent count); ${lastError(integration, log)}`);
+    }
   }
 }
 
@@ -198,20 +225,44 @@ async function checkDashboards(url: string | undefined, report: Report): Promise
   }
 }
 
+/**
+ * Reads Alertmanager's log: `path` (`-` for standard input) or, for the local stack, its log file
+ * when it exists. Undefined when there is none; throws naming the file when a given one cannot be read.
+ */
+function readAlertmanagerLog(path: string | undefined, env: NodeJS.ProcessEnv): AlertmanagerLog | undefined {
+  if (path === '-') return { source: 'standard input', failures: lastFailures(readFileSync(0, 'utf8')) };
+  if (path !== undefined) {
+    try {
+      return { source: path, failures: lastFailures(readFileSync(path, 'utf8')) };
+    } catch (err) {
+      throw new ConfigError(`--alertmanager-log: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  if (env.ALERTMANAGER_URL) return undefined;
+  const local = serviceLogFile(stackDirs(parseEnv(stackSchema, env)).logDir, 'alertmanager');
+  try {
+    return { source: local, failures: lastFailures(readFileSync(local, 'utf8')) };
+  } catch {
+    return undefined; // no local stack has run here
+  }
+}
+
 /** Runs `doctor` against `env`; returns the exit code. */
 export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  const args = commandArgs('doctor', USAGE, argv, {}, output);
+  const args = commandArgs('doctor', USAGE, argv, { 'alertmanager-log': { type: 'string' } }, output);
   if (typeof args === 'number') return args;
   let urls: Endpoints;
+  let log: AlertmanagerLog | undefined;
   try {
     urls = endpoints(env);
+    log = readAlertmanagerLog(args.values['alertmanager-log'], env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     output.err(`doctor: ${err.message}`);
     return 1;
   }
   const report = new Report(output);
-  for (const check of [() => checkPrometheus(urls.prometheus, report), () => checkAlertmanager(urls.alertmanager, urls.prometheus, report), () => checkDashboards(urls.dashboards, report)]) {
+  for (const check of [() => checkPrometheus(urls.prometheus, report), () => checkAlertmanager(urls.alertmanager, urls.prometheus, log, report), () => checkDashboards(urls.dashboards, report)]) {
     try {
       await check();
     } catch (err) {

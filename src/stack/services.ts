@@ -88,7 +88,9 @@ export interface ServiceDefinition {
   start(ctx: StackContext): Promise<ManagedProcess>;
 }
 
-const log = (ctx: StackContext, name: ServiceName) => join(ctx.logDir, `${name}.log`);
+/** The log file of service `name` in the stack's log directory. */
+export const serviceLogFile = (logDir: string, name: ServiceName) => join(logDir, `${name}.log`);
+const log = (ctx: StackContext, name: ServiceName) => serviceLogFile(ctx.logDir, name);
 const local = (port: number, path = '') => `http://127.0.0.1:${port}${path}`;
 /** Children that need no configuration from the environment get only PATH (no secrets leak to them). */
 const minimalEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin' });

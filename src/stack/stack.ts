@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderAlertmanagerConfig, TEMPLATES_DIR, type Channels } from '../alerting/render.ts';
 import { severityTimings } from '../cli/endpoints.ts';
-import { alertingSchema, apiSchema, parseEnv, stackSchema } from '../config.ts';
+import { alertingSchema, apiSchema, parseEnv, stackSchema, type StackConfig } from '../config.ts';
 import { requireBinary } from './packages.ts';
 import { clearRecord, recordChildren, runningLauncher, stopLeftovers } from './leftovers.ts';
 import { isPortFree } from './ports.ts';
@@ -71,6 +71,12 @@ export interface RunningStack {
 /** The stack could not start; the message names the service, port or binary, never a secret. */
 export class StackError extends Error {
   override name = 'StackError';
+}
+
+/** The local stack's data directory (DATA_DIR, relative to this checkout) and the directory of its services' logs. */
+export function stackDirs(config: StackConfig): { dataDir: string; logDir: string } {
+  const dataDir = resolve(REPO_ROOT, config.DATA_DIR);
+  return { dataDir, logDir: join(dataDir, 'logs') };
 }
 
 /** The JWT secret of the local stack: JWT_SECRET, or one generated once and kept in DATA_DIR (0600). */
@@ -142,8 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const environment = apiSchema.shape.SAMOKODER_ENV.parse(env.SAMOKODER_ENV);
   const { ports, printerPath, printerLocal } = resolvePorts(env);
 
-  const dataDir = resolve(REPO_ROOT, stack.DATA_DIR);
-  const logDir = join(dataDir, 'logs');
+  const { dataDir, logDir } = stackDirs(stack);
   const rendered = renderAlertmanagerConfig(alerting, { templatesDir: TEMPLATES_DIR });
   const printer = rendered.channels.webhook && printerLocal;
 

@@ -78,8 +78,8 @@ export function severityTimings(stack: RunningStack, severity: string): { groupW
   return { groupWait: parseDuration(timings.groupWait), groupInterval: parseDuration(timings.groupInterval) };
 }
 
-/** Posts alerts to Alertmanager's v2 API; throws unless accepted. */
-export async function postAlerts(stack: RunningStack, alerts: Array<{ labels: Record<string, string>; annotations?: Record<string, string> }>): Promise<void> {
+/** Posts alerts to Alertmanager's v2 API (a stack's, or any `{ urls: { alertmanager } }`); throws unless accepted. */
+export async function postAlerts(stack: { urls: { alertmanager: string } }, alerts: Array<{ labels: Record<string, string>; annotations?: Record<string, string> }>): Promise<void> {
   const res = await fetch(`${stack.urls.alertmanager}/api/v2/alerts`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
