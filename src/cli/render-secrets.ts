@@ -1,31 +1,34 @@
 /**
- * `render-secrets --redis-addr URI [--dir DIR] [--templates DIR]`: docker-compose's one-shot
- * `secrets` service. Writes the secret file of every reader (src/deploy/compose-secrets.ts: the
- * API, PostgreSQL, Redis, Alertmanager, the exporters, Grafana) from the environment, each mode
- * 0600 and owned by its reader's user, so it runs as root. Everything is validated before the
- * first file is written. It prints the paths it wrote and which alert channels are on; never a
- * file's content.
+ * `render-secrets --redis-addr URI [--dir DIR] [--templates DIR] [--smtp-ca PATH]`: docker-compose's
+ * one-shot `secrets` service. Writes the secret file of every reader (src/deploy/compose-secrets.ts:
+ * the API, PostgreSQL, Redis, Alertmanager and its SMTP CA bundle, the exporters, Grafana) from the
+ * environment, each mode 0600 and owned by its reader's user, so it runs as root. Everything is
+ * validated before the first file is written. It prints the paths it wrote and which alert channels
+ * are on; never a file's content.
  *
  * Exit codes: 0 written; 1 invalid configuration or a file could not be written; 2 bad usage.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderAlertmanagerConfig, TEMPLATES_DIR } from '../alerting/render.ts';
 import { alertingSchema, apiSecretsSchema, composeSecretsSchema, ConfigError, parseEnv, type AlertingConfig, type ApiSecrets, type ComposeSecrets } from '../config.ts';
-import { SECRETS_DIR, writeSecretFiles } from '../deploy/compose-secrets.ts';
+import { SECRETS_DIR, secretPath, SMTP_CA, SMTP_CA_INPUT, writeSecretFiles } from '../deploy/compose-secrets.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 import { reportChannels } from './render-config.ts';
 
-const USAGE = `Usage: render-secrets --redis-addr URI [--dir DIR] [--templates DIR]
+const USAGE = `Usage: render-secrets --redis-addr URI [--dir DIR] [--templates DIR] [--smtp-ca PATH]
   --redis-addr URI  the redis exporter's REDIS_ADDR (its password file is keyed by it)
   --dir DIR         where the readers' volumes are mounted (default: ${SECRETS_DIR})
   --templates DIR   Alertmanager's *.tmpl files as Alertmanager sees them
                     (default: this checkout's monitoring/alertmanager/templates)
+  --smtp-ca PATH    where SMTP_CA_FILE is readable here, when it is set (compose mounts it at
+                    ${SMTP_CA_INPUT}); default: SMTP_CA_FILE itself. Alertmanager gets a copy.
   Reads GRAFANA_ADMIN_PASSWORD, POSTGRES_PASSWORD, REDIS_PASSWORD, the API's DATABASE_URL,
   REDIS_URL, JWT_SECRET (ADMIN_TOKEN, LLM_API_KEY, METRICS_TOKEN if set) and the alerting variables.`;
 
 /** Runs `render-secrets` with `argv` (the arguments after the command name) against `env`. */
 export async function renderSecretsCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output = processOutput): Promise<number> {
-  const args = commandArgs('render-secrets', USAGE, argv, { 'redis-addr': { type: 'string' }, dir: { type: 'string' }, templates: { type: 'string' } }, output);
+  const args = commandArgs('render-secrets', USAGE, argv, { 'redis-addr': { type: 'string' }, dir: { type: 'string' }, templates: { type: 'string' }, 'smtp-ca': { type: 'string' } }, output);
   if (typeof args === 'number') return args;
   const { values } = args;
   const redisAddr = values['redis-addr'];
@@ -38,7 +41,9 @@ export async function renderSecretsCommand(argv: string[], env: NodeJS.ProcessEn
   let secrets: ComposeSecrets;
   let api: ApiSecrets;
   try {
-    alerting = parseEnv(alertingSchema, env);
+    // SMTP_CA_FILE names the operator's file; it is validated (and read) where it is mounted here.
+    const caFile = env.SMTP_CA_FILE?.trim() ? (values['smtp-ca'] ?? env.SMTP_CA_FILE) : undefined;
+    alerting = parseEnv(alertingSchema, { ...env, SMTP_CA_FILE: caFile });
     secrets = parseEnv(composeSecretsSchema, env);
     api = parseEnv(apiSecretsSchema, env);
   } catch (err) {
@@ -46,11 +51,13 @@ export async function renderSecretsCommand(argv: string[], env: NodeJS.ProcessEn
     output.err(`render-secrets: ${err.message}`);
     return 1;
   }
+  const smtpCa = alerting.SMTP_CA_FILE === undefined ? undefined : readFileSync(alerting.SMTP_CA_FILE, 'utf8');
   const templatesDir = values.templates === undefined ? TEMPLATES_DIR : resolve(values.templates);
-  const rendered = renderAlertmanagerConfig(alerting, { templatesDir });
+  // Alertmanager reads its own copy of the CA, in its volume.
+  const rendered = renderAlertmanagerConfig({ ...alerting, SMTP_CA_FILE: smtpCa === undefined ? undefined : secretPath(SMTP_CA) }, { templatesDir });
   let written: string[];
   try {
-    written = writeSecretFiles(resolve(values.dir ?? SECRETS_DIR), { secrets, api, alertmanagerYaml: rendered.yaml, redisAddr });
+    written = writeSecretFiles(resolve(values.dir ?? SECRETS_DIR), { secrets, api, alertmanagerYaml: rendered.yaml, redisAddr, ...(smtpCa === undefined ? {} : { smtpCa }) });
   } catch (err) {
     // A value a file cannot hold (ConfigError, found before anything is written), or a file-system
     // error naming the path and the reason (EPERM without root, ENOSPC); never the content.

@@ -2,11 +2,12 @@
  * The secret files of the docker-compose stack. Its one-shot `secrets` service renders them from
  * `.env` (`render-secrets`), each into a volume that only its reader mounts, mode 0600 and owned
  * by the user the reader's image runs as: the API's connection URLs and keys, PostgreSQL's and
- * Redis' passwords, Alertmanager's config with the alert channels' credentials, the exporters'
- * passwords and Grafana's admin password. So no long-running container gets a secret through its
- * environment. docker-compose.yml must mount and point at the files exactly as
- * {@link SECRET_FILES} says; test/deploy/compose.test.ts checks it.
+ * Redis' passwords, Alertmanager's config with the alert channels' credentials (and the SMTP CA
+ * bundle that config names), the exporters' passwords and Grafana's admin password. So no
+ * long-running container gets a secret through its environment. docker-compose.yml must mount
+ * and point at the files exactly as {@link SECRET_FILES} says; test/deploy/compose.test.ts checks it.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiSecrets, ComposeSecrets } from '../config.ts';
 import { ConfigError } from '../config.ts';
@@ -16,6 +17,12 @@ import { redisPasswordConfig } from '../stack/redis.ts';
 /** Where the reader's volume is mounted, in the `secrets` service and in the reader alike: `SECRETS_DIR/<reader>`. */
 export const SECRETS_DIR = '/run/samokoder-secrets';
 
+/**
+ * Where the `secrets` service finds the operator's SMTP_CA_FILE: compose bind-mounts the host file
+ * there, read-only (/dev/null when unset), and passes this path as `render-secrets --smtp-ca`.
+ */
+export const SMTP_CA_INPUT = '/run/samokoder-input/smtp-ca.pem';
+
 /** What the files are made of. */
 export interface SecretsInput {
   secrets: ComposeSecrets;
@@ -23,15 +30,18 @@ export interface SecretsInput {
   api: ApiSecrets;
   /** The rendered Alertmanager config (src/alerting/render.ts). */
   alertmanagerYaml: string;
+  /** The PEM bundle of SMTP_CA_FILE; unset: none is written (the system roots verify the server). */
+  smtpCa?: string;
   /** The redis exporter's REDIS_ADDR: its password file maps this exact URI to the password. */
   redisAddr: string;
 }
 
 /**
- * How docker-compose.yml tells the reader where its file is: an environment variable, a
- * command-line flag, an argument of its command, or its healthcheck command.
+ * How the reader is told where its file is: in docker-compose.yml, an environment variable, a
+ * command-line flag, an argument of its command, or its healthcheck command; or by another of
+ * its files (the rendered Alertmanager config names the CA bundle).
  */
-export type SecretPointer = { env: string } | { flag: string } | { argument: true } | { healthcheck: true };
+export type SecretPointer = { env: string } | { flag: string } | { argument: true } | { healthcheck: true } | { namedBy: string };
 
 /** One file, its reader and how the reader finds it. */
 export interface SecretFile {
@@ -42,7 +52,8 @@ export interface SecretFile {
   /** The user the reader's image runs as (see each entry). */
   owner: FileOwner;
   pointer: SecretPointer;
-  content(input: SecretsInput): string;
+  /** The file's content; undefined: not written (and an older one removed). */
+  content(input: SecretsInput): string | undefined;
 }
 
 /**
@@ -67,6 +78,19 @@ export function dotenvFile(variables: Record<string, string | undefined>): strin
 export function redisPasswordFile(address: string, password: string): string {
   return JSON.stringify({ [address]: password });
 }
+
+/**
+ * The CA bundle Alertmanager verifies the SMTP server with (a copy of SMTP_CA_FILE). Not a secret,
+ * but it must be readable by Alertmanager's user at the path the rendered config names
+ * (`tls_config.ca_file`, {@link secretPath}), wherever the operator's file lives and whatever its mode.
+ */
+export const SMTP_CA: SecretFile = {
+  reader: 'alertmanager',
+  name: 'smtp-ca.pem',
+  owner: { uid: 65534, gid: 65534 },
+  pointer: { namedBy: 'alertmanager.yml' },
+  content: (input) => input.smtpCa,
+};
 
 /** Every secret file the `secrets` service writes. */
 export const SECRET_FILES: readonly SecretFile[] = [
@@ -109,6 +133,7 @@ export const SECRET_FILES: readonly SecretFile[] = [
     pointer: { flag: '--config.file' },
     content: (input) => input.alertmanagerYaml,
   },
+  SMTP_CA,
   {
     reader: 'postgres-exporter',
     name: 'password',
@@ -139,12 +164,17 @@ export function secretPath(file: SecretFile, dir = SECRETS_DIR): string {
 
 /**
  * Writes every file of {@link SECRET_FILES} below `dir`, given to its reader's user (that needs
- * root, or CAP_CHOWN). Every content is built before anything is written. Returns the paths.
+ * root, or CAP_CHOWN), and removes those without content. Every content is built before anything
+ * is written. Returns the paths written.
  */
 export function writeSecretFiles(dir: string, input: SecretsInput): string[] {
   const contents = SECRET_FILES.map((file) => [secretPath(file, dir), file.content(input), file] as const);
-  return contents.map(([path, content, file]) => {
+  return contents.flatMap(([path, content, file]) => {
+    if (content === undefined) {
+      rmSync(path, { force: true });
+      return [];
+    }
     writePrivateFile(path, content, file.owner);
-    return path;
+    return [path];
   });
 }

@@ -54,3 +54,12 @@ test('with valid input it writes every file and names each path, never a value',
   for (const value of Object.values(VALID)) assert.ok(!(result.out + result.err).includes(value), 'a value was printed');
   assert.match(result.out, /Alert channels: telegram off, email off, webhook on/);
 });
+
+test('an SMTP_CA_FILE that cannot be read where it is mounted (--smtp-ca) is one line naming the variable, and nothing is written', async () => {
+  const out = join(dir.path, 'no-ca');
+  const email = { ALERT_EMAIL: 'oncall@example.com', SMTP_HOST: 'smtp.example.com', SMTP_CA_FILE: '/srv/certs/ca.pem' };
+  const result = await run(['--dir', out, '--redis-addr', 'redis://redis:6379', '--smtp-ca', join(dir.path, 'not-mounted.pem')], { ...VALID, ...email });
+  assert.equal(result.code, 1);
+  assert.equal(result.err, 'render-secrets: Invalid configuration: SMTP_CA_FILE must be a readable PEM file of CA certificates (cannot read it: ENOENT)');
+  assert.equal(existsSync(out), false);
+});

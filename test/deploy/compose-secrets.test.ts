@@ -3,22 +3,29 @@
  * as the compose `secrets` service does, and Debian's postgres and redis exporters, started with
  * the environment compose gives their containers and as the users their images run as, log in
  * to a real PostgreSQL and a real password-protected Redis with them. A wrong password leaves
- * them without `pg_up 1` / `redis_up 1`, so the checks can fail.
+ * them without `pg_up 1` / `redis_up 1`, so the checks can fail. Alertmanager, as its image's
+ * user, verifies the SMTP server with the copy of SMTP_CA_FILE its rendered config names.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import dotenv from 'dotenv';
+import { parse } from 'yaml';
+import { TEMPLATES_DIR } from '../../src/alerting/render.ts';
 import { renderSecretsCommand } from '../../src/cli/render-secrets.ts';
-import { SECRET_FILES, SECRETS_DIR, secretPath, type SecretFile } from '../../src/deploy/compose-secrets.ts';
+import { SECRET_FILES, SECRETS_DIR, secretPath, SMTP_CA, SMTP_CA_INPUT, type SecretFile } from '../../src/deploy/compose-secrets.ts';
+import { alertmanagerArgs } from '../../src/stack/alertmanager.ts';
 import { requireBinary } from '../../src/stack/packages.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { startProcess, type ManagedProcess } from '../../src/stack/process.ts';
+import { httpReady, startProcess, type ManagedProcess } from '../../src/stack/process.ts';
 import { sampleValue } from '../support/api.ts';
 import { tempDir, testPostgres, testRedis } from '../support/services.ts';
-import { resolvedServices, type ComposeService } from './support.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { postAlerts } from '../support/stack.ts';
+import { createTestCa } from '../support/test-ca.ts';
+import { composeConfig, REQUIRED_COMPOSE_ENV, resolvedServices, type ComposeService } from './support.ts';
 
 const REDIS_PASSWORD = 'redis-password-for-the-exporter-test';
 /** The API's variables as compose gives them to the secrets service; values a dotenv file must keep exactly. */
@@ -30,6 +37,7 @@ const API_SECRETS = {
 };
 const services = resolvedServices();
 const dir = tempDir('compose-secrets');
+const ca = createTestCa();
 let postgres: Awaited<ReturnType<typeof testPostgres>>;
 let redis: Awaited<ReturnType<typeof testRedis>>;
 
@@ -40,6 +48,7 @@ before(async () => {
 after(async () => {
   await Promise.allSettled([postgres?.stop(), redis?.stop()]);
   dir.remove();
+  ca.remove();
 });
 
 const file = (reader: string) => SECRET_FILES.find((f) => f.reader === reader) as SecretFile;
@@ -50,7 +59,7 @@ async function render(out: string, postgresPassword: string, redisPassword: stri
   for (const f of SECRET_FILES) mkdirSync(join(out, f.reader), { recursive: true, mode: 0o755 });
   const lines: string[] = [];
   const output = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
-  const env = { PATH: process.env.PATH, ...API_SECRETS, GRAFANA_ADMIN_PASSWORD: 'grafana-password', POSTGRES_PASSWORD: postgresPassword, REDIS_PASSWORD: redisPassword };
+  const env = { PATH: process.env.PATH, ...API_SECRETS, GRAFANA_ADMIN_PASSWORD: 'grafana-password', POSTGRES_PASSWORD: postgresPassword, REDIS_PASSWORD: redisPassword, SMTP_CA_FILE: ca.caFile };
   const code = await renderSecretsCommand(['--dir', out, '--redis-addr', `redis://127.0.0.1:${redis.port}`], env, output);
   assert.equal(code, 0, lines.join('\n'));
   assert.ok(!lines.join('\n').includes(postgresPassword) && !lines.join('\n').includes(redisPassword), 'a password was printed');
@@ -89,6 +98,7 @@ test('every file is mode 0600 and owned by its reader; the redis file maps the e
   }
   assert.deepEqual(JSON.parse(readFileSync(secretPath(file('redis-exporter'), out), 'utf8')), { [`redis://127.0.0.1:${redis.port}`]: REDIS_PASSWORD });
   assert.equal(readFileSync(secretPath(file('grafana'), out), 'utf8'), 'grafana-password');
+  assert.equal(readFileSync(secretPath(SMTP_CA, out), 'utf8'), readFileSync(ca.caFile, 'utf8'));
 });
 
 test('postgres-exporter logs in with its password file, as nobody, with compose environment', async () => {
@@ -170,3 +180,72 @@ async function redisCli(port: number, password: string | undefined): Promise<str
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(password === undefined ? {} : { REDISCLI_AUTH: password }) };
   return spawnSync(requireBinary('redis-cli'), ['-p', String(port), 'ping'], { env, encoding: 'utf8' }).stdout.trim();
 }
+
+test("SMTP_CA_FILE as compose wires it: Alertmanager, as its image's user, verifies the SMTP server with the copy its config names and delivers over STARTTLS; unset, no copy", async () => {
+  const SMTP_USER = 'alerts@example.com';
+  const SMTP_PASS = 'smtp-password-for-the-ca-test';
+  const smtp: SmtpSink = await startSmtpSink({ user: SMTP_USER, pass: SMTP_PASS });
+  let alertmanager: ManagedProcess | undefined;
+  try {
+    const email = { ALERT_EMAIL: 'oncall@example.com', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_USER, SMTP_PASS };
+    /** The one-shot as compose resolves it with `extra`, run with its volumes at `out` and its bind mounts at their host paths. */
+    const runOneShot = async (out: string, extra: Record<string, string>) => {
+      const result = composeConfig({ ...REQUIRED_COMPOSE_ENV, ...email, ...extra });
+      assert.equal(result.status, 0, result.stderr);
+      const oneShot = (parse(result.stdout) as { services: Record<string, ComposeService> }).services.secrets as ComposeService;
+      const mounts = new Map((oneShot.volumes ?? []).map((v) => v.split(':')).map(([source, target]) => [target as string, source as string]));
+      const command = oneShot.command as string[];
+      const args = command.slice(command.indexOf('render-secrets') + 1);
+      assert.equal(args[args.indexOf('--smtp-ca') + 1], SMTP_CA_INPUT);
+      for (const f of SECRET_FILES) mkdirSync(join(out, f.reader), { recursive: true, mode: 0o755 });
+      const lines: string[] = [];
+      const local = args.map((a) => (a === SMTP_CA_INPUT ? (mounts.get(SMTP_CA_INPUT) as string) : a.replace(SECRETS_DIR, out)));
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...Object.fromEntries(Object.entries(oneShot.environment ?? {}).map(([k, v]) => [k, String(v ?? '')])) };
+      const code = await renderSecretsCommand(local, env, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+      assert.equal(code, 0, lines.join('\n'));
+      return { mounts, config: readFileSync(secretPath(file('alertmanager'), out), 'utf8') };
+    };
+    const emailTls = (config: string) => (parse(config) as { receivers: Array<{ name: string; email_configs?: Array<{ tls_config?: Record<string, string> }> }> }).receivers.find((r) => r.name === 'email')?.email_configs?.[0]?.tls_config;
+
+    const out = join(dir.path, 'smtp-ca');
+    const { mounts, config } = await runOneShot(out, { SMTP_CA_FILE: smtp.caFile as string });
+    assert.equal(mounts.get(SMTP_CA_INPUT), smtp.caFile, "compose mounts the operator's file into the one-shot");
+    const copy = secretPath(SMTP_CA, out);
+    const stat = statSync(copy);
+    assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o777], [SMTP_CA.owner.uid, SMTP_CA.owner.gid, 0o600]);
+    assert.equal(readFileSync(copy, 'utf8'), readFileSync(smtp.caFile as string, 'utf8'));
+    assert.deepEqual(emailTls(config), { ca_file: secretPath(SMTP_CA), server_name: '127.0.0.1' }, 'the path inside the Alertmanager container');
+
+    // Alertmanager as in its container: user nobody, its volume where the config says, the templates
+    // where compose mounts them (a copy, readable by nobody).
+    const templates = join(out, 'templates');
+    cpSync(TEMPLATES_DIR, templates, { recursive: true });
+    const local = config.replaceAll(SECRETS_DIR, out).replaceAll('/etc/alertmanager/templates', templates);
+    const configFile = join(out, 'alertmanager', 'local.yml');
+    writeFileSync(configFile, local, { mode: 0o600 });
+    const data = join(out, 'alertmanager-data');
+    mkdirSync(data);
+    for (const path of [configFile, data]) chownSync(path, SMTP_CA.owner.uid, SMTP_CA.owner.gid);
+    const port = await freePort();
+    alertmanager = await startProcess({
+      name: 'alertmanager',
+      command: requireBinary('prometheus-alertmanager'),
+      args: alertmanagerArgs({ configFile, dataDir: data, port }),
+      uid: SMTP_CA.owner.uid,
+      gid: SMTP_CA.owner.gid,
+      ready: httpReady(`http://127.0.0.1:${port}/-/ready`),
+    });
+    await postAlerts({ urls: { alertmanager: `http://127.0.0.1:${port}` } }, [{ labels: { alertname: 'ComposeCaDrill', severity: 'critical', component: 'e2e' }, annotations: { summary: 'drill' } }]);
+    const [mail] = await smtp.waitForMails(1, 60_000).catch((err: Error) => assert.fail(`${err.message}\n${alertmanager?.tail()}`));
+    assert.deepEqual([mail?.subject, mail?.tls, mail?.user], ['[CRITICAL] Samokoder: ComposeCaDrill', true, SMTP_USER]);
+
+    // SMTP_CA_FILE unset: /dev/null is mounted, no copy is kept, the system roots verify the server.
+    const unset = await runOneShot(out, {});
+    assert.equal(unset.mounts.get(SMTP_CA_INPUT), '/dev/null');
+    assert.throws(() => statSync(copy), /ENOENT/);
+    assert.deepEqual(emailTls(unset.config), { server_name: '127.0.0.1' });
+  } finally {
+    await alertmanager?.stop();
+    await smtp.close();
+  }
+});

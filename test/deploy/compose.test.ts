@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { SECRET_FILES, SECRETS_DIR, secretPath, type SecretPointer } from '../../src/deploy/compose-secrets.ts';
+import { SECRET_FILES, SECRETS_DIR, secretPath, SMTP_CA_INPUT, type SecretPointer } from '../../src/deploy/compose-secrets.ts';
 import { stackSchema } from '../../src/config.ts';
 import { DASHBOARDS_DIR } from '../../src/dashboards/generate.ts';
 import { DATASOURCES_DIR } from '../../src/dashboard-viewer/sources.ts';
@@ -30,6 +30,8 @@ const NO_HEALTHCHECK: Record<string, string> = {
 };
 /** Services that must see the host itself (read-only). */
 const HOST_READERS = new Set(['node-exporter', 'cadvisor']);
+/** Host files the operator names in .env, by the service that reads them and where (read-only). */
+const OPERATOR_FILES: Record<string, string[]> = { secrets: [SMTP_CA_INPUT] };
 /** The seed's minimum memory per service, in bytes. */
 const MIN_MEMORY: Record<string, number> = { prometheus: 2 * 1024 ** 3, grafana: 512 * 1024 ** 2, alertmanager: 256 * 1024 ** 2 };
 /**
@@ -157,6 +159,8 @@ test('every bind-mounted file or directory exists in the repository; host paths 
     for (const [source, target, mode] of bindMounts(service)) {
       if (source.startsWith(ROOT)) {
         assert.ok(existsSync(source), `${name}: ${source} (mounted at ${target}) does not exist`);
+      } else if (OPERATOR_FILES[name]?.includes(target)) {
+        assert.match(mode, /^ro/, `${name}: ${source} must be read-only`);
       } else {
         assert.ok(HOST_READERS.has(name), `${name} mounts host path ${source}`);
         assert.match(mode, /^ro/, `${name}: ${source} must be read-only`);
@@ -191,9 +195,13 @@ function namedVolumes(service: ComposeService): Record<string, [string, string]>
   );
 }
 
-/** Whether `service` is told, the way `pointer` says, that its secret file is `path`. */
+/**
+ * Whether `service` is told, the way `pointer` says, that its secret file is `path`. A file named
+ * by another of its files needs that file to exist (compose-secrets.test.ts renders it and checks).
+ */
 function pointsAt(service: ComposeService, pointer: SecretPointer, path: string): boolean {
   const command = Array.isArray(service.command) ? service.command : [];
+  if ('namedBy' in pointer) return SECRET_FILES.some((f) => secretPath(f) === join(dirname(path), pointer.namedBy));
   if ('env' in pointer) return service.environment?.[pointer.env] === path;
   if ('flag' in pointer) return flag(service, pointer.flag) === path;
   if ('argument' in pointer) return command.includes(path);
