@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SECRETS, startTestAlertmanager, type TestAlertmanager } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { emailEnv, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
 
 const SMTP_USER = 'alerts@example.com';
@@ -28,12 +28,7 @@ before(async () => {
     TELEGRAM_BOT_TOKEN: telegram.token,
     TELEGRAM_CHAT_ID: '-100777',
     TELEGRAM_API_URL: telegram.url,
-    ALERT_EMAIL: 'oncall@example.com',
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(smtp.port),
-    SMTP_USER,
-    SMTP_PASS: SECRETS.SMTP_PASS,
-    SMTP_CA_FILE: smtp.caFile as string,
+    ...emailEnv(smtp),
   });
 });
 

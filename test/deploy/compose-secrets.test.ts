@@ -22,7 +22,7 @@ import { freePort } from '../../src/stack/ports.ts';
 import { httpReady, startProcess, type ManagedProcess } from '../../src/stack/process.ts';
 import { sampleValue } from '../support/api.ts';
 import { tempDir, testPostgres, testRedis } from '../support/services.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { emailEnv, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { postAlerts } from '../support/stack.ts';
 import { createTestCa } from '../support/test-ca.ts';
 import { composeConfig, REQUIRED_COMPOSE_ENV, resolvedServices, type ComposeService } from './support.ts';
@@ -187,7 +187,7 @@ test("SMTP_CA_FILE as compose wires it: Alertmanager, as its image's user, verif
   const smtp: SmtpSink = await startSmtpSink({ user: SMTP_USER, pass: SMTP_PASS });
   let alertmanager: ManagedProcess | undefined;
   try {
-    const email = { ALERT_EMAIL: 'oncall@example.com', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_USER, SMTP_PASS };
+    const { SMTP_CA_FILE, ...email } = emailEnv(smtp);
     /** The one-shot as compose resolves it with `extra`, run with its volumes at `out` and its bind mounts at their host paths. */
     const runOneShot = async (out: string, extra: Record<string, string>) => {
       const result = composeConfig({ ...REQUIRED_COMPOSE_ENV, ...email, ...extra });
@@ -208,8 +208,8 @@ test("SMTP_CA_FILE as compose wires it: Alertmanager, as its image's user, verif
     const emailTls = (config: string) => (parse(config) as { receivers: Array<{ name: string; email_configs?: Array<{ tls_config?: Record<string, string> }> }> }).receivers.find((r) => r.name === 'email')?.email_configs?.[0]?.tls_config;
 
     const out = join(dir.path, 'smtp-ca');
-    const { mounts, config } = await runOneShot(out, { SMTP_CA_FILE: smtp.caFile as string });
-    assert.equal(mounts.get(SMTP_CA_INPUT), smtp.caFile, "compose mounts the operator's file into the one-shot");
+    const { mounts, config } = await runOneShot(out, { SMTP_CA_FILE: SMTP_CA_FILE as string });
+    assert.equal(mounts.get(SMTP_CA_INPUT), SMTP_CA_FILE, "compose mounts the operator's file into the one-shot");
     const copy = secretPath(SMTP_CA, out);
     const stat = statSync(copy);
     assert.deepEqual([stat.uid, stat.gid, stat.mode & 0o777], [SMTP_CA.owner.uid, SMTP_CA.owner.gid, 0o600]);

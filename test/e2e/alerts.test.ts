@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { emailEnv, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { apiDownWorstCaseMs } from '../../src/stack/stack.ts';
 import { postAlerts, prometheusIntervals, severityTimings, startTestStack, type TestStack } from '../support/stack.ts';
 import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
@@ -36,12 +36,7 @@ before(async () => {
     TELEGRAM_BOT_TOKEN: telegram.token,
     TELEGRAM_CHAT_ID: '-100424242',
     TELEGRAM_API_URL: telegram.url,
-    ALERT_EMAIL: 'oncall@example.com',
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(smtp.port),
-    SMTP_USER,
-    SMTP_PASS,
-    SMTP_CA_FILE: smtp.caFile as string,
+    ...emailEnv(smtp),
   });
   // (c) The next three sendMessage calls fail; the first send is this critical alert's.
   telegram.failNext(3, 500);

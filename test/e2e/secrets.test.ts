@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { doctorCommand } from '../../src/cli/doctor.ts';
 import { runTraffic } from '../../src/cli/traffic.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { emailEnv, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { postAlerts, startTestStack, type TestStack } from '../support/stack.ts';
 
 // Fresh per run, so the committed files (this one included) cannot contain them by accident.
@@ -31,12 +31,7 @@ before(async () => {
     TELEGRAM_BOT_TOKEN: BOT_TOKEN,
     TELEGRAM_CHAT_ID: '-100555',
     TELEGRAM_API_URL: `http://127.0.0.1:${await freePort()}`,
-    ALERT_EMAIL: 'oncall@example.com',
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(smtp.port),
-    SMTP_USER: 'alerts',
-    SMTP_PASS,
-    SMTP_CA_FILE: smtp.caFile as string,
+    ...emailEnv(smtp),
     JWT_SECRET,
     METRICS_TOKEN, // the stack only starts once Prometheus scrapes the API with it
     LOG_LEVEL: 'debug',

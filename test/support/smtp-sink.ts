@@ -56,6 +56,8 @@ export interface SmtpSink {
   readonly host: '127.0.0.1';
   readonly port: number;
   readonly tls: SmtpTls;
+  /** The credentials it was started with (see {@link SmtpSink.setPassword}). */
+  readonly credentials?: { user: string; pass: string };
   /** The PEM file of the CA that signed the sink's certificate (what SMTP_CA_FILE names); unset in mode `none`. */
   readonly caFile?: string;
   readonly mails: ReceivedMail[];
@@ -233,6 +235,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     host: '127.0.0.1',
     port,
     tls: mode,
+    ...(options.user !== undefined ? { credentials: { user: options.user, pass: options.pass ?? '' } } : {}),
     ...(ca ? { caFile: ca.caFile } : {}),
     mails: mails.items,
     authAttempts: attempts.items,
@@ -249,5 +252,19 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           resolve();
         }),
       ),
+  };
+}
+
+/**
+ * The alerting variables that send Alertmanager's email to `sink` the way the operator guide sets
+ * it up: its address, its credentials, its CA as SMTP_CA_FILE, TLS required (the default).
+ */
+export function emailEnv(sink: SmtpSink): Record<string, string> {
+  return {
+    ALERT_EMAIL: 'oncall@example.com',
+    SMTP_HOST: sink.host,
+    SMTP_PORT: String(sink.port),
+    ...(sink.credentials ? { SMTP_USER: sink.credentials.user, SMTP_PASS: sink.credentials.pass } : {}),
+    ...(sink.caFile ? { SMTP_CA_FILE: sink.caFile } : {}),
   };
 }
