@@ -133,7 +133,7 @@ describe('email transport: STARTTLS, implicit TLS, the CA', () => {
     const email = emailConfig(rendered.yaml);
     assert.equal(email.require_tls, true);
     assert.deepEqual(email.tls_config, { ca_file: ca.caFile, server_name: 'smtp.example.com' });
-    assert.deepEqual(rendered.warnings, []);
+    assert.deepEqual(rendered.warnings, [DEADMAN_OFF], 'no email warning');
     const check = amtool(['check-config', rendered.file]);
     assert.equal(check.status, 0, check.stdout + check.stderr);
   });
@@ -166,6 +166,7 @@ describe('email transport: STARTTLS, implicit TLS, the CA', () => {
     assert.deepEqual(rendered.warnings, [
       'SMTP_REQUIRE_TLS=false: Alertmanager sends SMTP_PASS and every mail to SMTP_HOST in clear text (it never uses STARTTLS then).',
       'SMTP_CA_FILE is set but unused: SMTP_REQUIRE_TLS=false turns TLS off.',
+      DEADMAN_OFF,
     ]);
   });
 
