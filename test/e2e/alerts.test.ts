@@ -79,7 +79,7 @@ test('(a) the API is killed: APIDown reaches Telegram and email within the bound
 
   const [message] = await telegram.waitForMessages(1, remaining(), (m) => m.text.includes('APIDown') && m.text.includes('FIRING'));
   const telegramDelay = Date.now() - killedAt;
-  const [mail] = await smtp.waitForMails(1, remaining(), (m) => m.subject === '[CRITICAL] Samokoder: APIDown');
+  const [mail] = await smtp.waitForMails(1, remaining(), (m) => m.subject === '[CRITICAL] Samokoder test/local: APIDown');
   const mailDelay = Date.now() - killedAt;
   const line = `APIDown delay after the kill: Telegram ${(telegramDelay / 1000).toFixed(1)} s, email ${(mailDelay / 1000).toFixed(1)} s (bound ${(bound / 1000).toFixed(0)} s)`;
   t.diagnostic(line);
@@ -97,7 +97,7 @@ test('(a) the API is killed: APIDown reaches Telegram and email within the bound
   const resolvedLeft = () => Math.max(1, resolvedBound - (Date.now() - restartedAt));
   const [resolved] = await telegram.waitForMessages(1, resolvedLeft(), (m) => m.text.includes('APIDown') && m.text.includes('RESOLVED'));
   assert.match(resolved?.text ?? '', /^✅ RESOLVED · was 🔥 CRITICAL\nAPIDown/);
-  await smtp.waitForMails(1, resolvedLeft(), (m) => m.subject === '[CRITICAL] Samokoder: APIDown (resolved)');
+  await smtp.waitForMails(1, resolvedLeft(), (m) => m.subject === '[CRITICAL] Samokoder test/local: APIDown (resolved)');
   t.diagnostic(`APIDown resolved ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the API was restarted (bound ${(resolvedBound / 1000).toFixed(0)} s)`);
 });
 
