@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { doctorCommand } from '../../src/cli/doctor.ts';
 import { testAlertCommand } from '../../src/cli/test-alert.ts';
 import { alertFor } from '../../src/stack/prometheus.ts';
+import { SERVICES } from '../../src/stack/services.ts';
 import { emailEnv, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { postAlerts, prometheusIntervals, severityTimings, startTestStack, type TestStack } from '../support/stack.ts';
 import { startTelegramDouble, type TelegramDouble } from '../support/telegram-double.ts';
@@ -55,8 +56,11 @@ after(async () => {
   await Promise.all([telegram?.close(), smtp?.close()]);
 });
 
-/** doctor as an operator runs it on the machine of `npm start`: the local ports, DATA_DIR, no URLs. */
-const localEnv = () => ({ DATA_DIR: stack.dataDir, PROMETHEUS_PORT: String(stack.ports.prometheus), ALERTMANAGER_PORT: String(stack.ports.alertmanager) });
+/** The commands as an operator runs them on the machine of `npm start`: its DATA_DIR and ports, no URLs. */
+const localEnv = () => ({
+  DATA_DIR: stack.dataDir,
+  ...Object.fromEntries(SERVICES.filter((s) => s.portVariable.endsWith('_PORT')).map((s) => [s.portVariable, String(stack.ports[s.name])])),
+});
 
 test('test-alert reaches the mailbox over STARTTLS, after AUTH with SMTP_USER/SMTP_PASS', async () => {
   const { code, text } = await capture((o) => testAlertCommand(['--severity', 'critical'], localEnv(), o));
