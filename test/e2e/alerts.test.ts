@@ -84,7 +84,7 @@ test('(a) the API is killed: APIDown reaches Telegram and email within the bound
   const line = `APIDown delay after the kill: Telegram ${(telegramDelay / 1000).toFixed(1)} s, email ${(mailDelay / 1000).toFixed(1)} s (bound ${(bound / 1000).toFixed(0)} s)`;
   t.diagnostic(line);
   process.stderr.write(`${line}\n`);
-  assert.match(message?.text ?? '', /^🔥 CRITICAL · FIRING\nAPIDown · component api\n/);
+  assert.match(message?.text ?? '', /^🔥 CRITICAL · FIRING\nAPIDown · component api · test\/local\n/);
   assert.match(message?.text ?? '', /\bapi\b/, 'the instance label is the stable service name');
   assert.match(mail?.text ?? '', /FIRING: APIDown/);
   assert.deepEqual([mail?.tls, mail?.user], [true, SMTP_USER], 'over STARTTLS, after AUTH');
