@@ -81,6 +81,31 @@ function isTimeZone(v: string): boolean {
   }
 }
 
+/** The longest DASHBOARD_URL: the Telegram message reserves this much for it in every dashboard link (templates/telegram.tmpl). */
+export const DASHBOARD_URL_MAX = 100;
+
+/** The dashboards alert messages link to when DASHBOARD_URL is unset: the local stack's viewer on its default port. */
+export const LOCAL_DASHBOARD_URL = 'http://127.0.0.1:3000';
+
+/**
+ * DASHBOARD_URL as messages use it (no trailing slash), or undefined when it is not a plain
+ * http(s) base: a host and an optional path, no credentials (the link is in every message), no
+ * query or fragment (the links add theirs), only characters no link escapes, at most
+ * {@link DASHBOARD_URL_MAX} characters.
+ */
+function linkBase(v: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    return undefined;
+  }
+  if (parsed.username || parsed.password || parsed.search || parsed.hash || v.includes('?') || v.includes('#')) return undefined;
+  const base = parsed.href.replace(/\/+$/, '');
+  const plain = /^https?:\/\/([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]+)?(\/[A-Za-z0-9._~%-]+)*$/.test(base);
+  return plain && base.length <= DASHBOARD_URL_MAX ? base : undefined;
+}
+
 /** Variables the API process reads. */
 export const apiSchema = z.object({
   SAMOKODER_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -143,6 +168,15 @@ export const alertingSchema = z.object({
   /** Dead-man's switch (e.g. healthchecks.io) that the always-firing Watchdog alert pings; unset drops Watchdog. */
   WATCHDOG_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   PROMETHEUS_EXTERNAL_URL: optionalText,
+  /** Where the messages' dashboard links point: Grafana's public URL (compose), the local viewer by default. */
+  DASHBOARD_URL: optionalText.transform((v, ctx) => {
+    if (v === undefined) return LOCAL_DASHBOARD_URL;
+    const base = linkBase(v);
+    if (base === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `an http(s) URL of a host and a plain path (no credentials, query or fragment), at most ${DASHBOARD_URL_MAX} characters, e.g. https://monitoring.example.com` });
+    }
+    return base ?? LOCAL_DASHBOARD_URL;
+  }),
   /** Where alerts go when no channel is configured: the local stack's terminal printer. */
   ALERT_WEBHOOK_URL: url(['http:', 'https:']).default('http://127.0.0.1:9097/alerts'),
 });

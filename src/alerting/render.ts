@@ -12,6 +12,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { AlertingConfig } from '../config.ts';
+import { OVERVIEW_UID } from '../dashboards/overview.ts';
 
 /** `monitoring/alertmanager/` of this checkout. */
 export const ALERTMANAGER_DIR = fileURLToPath(new URL('../../monitoring/alertmanager/', import.meta.url));
@@ -148,6 +149,23 @@ function receiversIn(route: Route, into = new Set<string>()): Set<string> {
   return into;
 }
 
+/**
+ * The Go template definitions the message templates take from the environment (common.tmpl names
+ * them): `samokoder.dashboard_url`, DASHBOARD_URL's Samokoder Overview, which every dashboard link
+ * opens. Alertmanager parses each message field together with the template files, so a field that
+ * starts with these definitions has them.
+ */
+export function messageDefinitions(config: AlertingConfig): string {
+  // A JSON string is a Go string literal; DASHBOARD_URL holds no character either would escape.
+  return `{{ define "samokoder.dashboard_url" }}{{ ${JSON.stringify(`${config.DASHBOARD_URL}/d/${OVERVIEW_UID}`)} }}{{ end }}`;
+}
+
+/** `entry` with {@link messageDefinitions} in front of each of its templated fields. */
+function withDefinitions(entry: Record<string, unknown>, config: AlertingConfig): Record<string, unknown> {
+  const definitions = messageDefinitions(config);
+  return Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, typeof value === 'string' && value.includes('{{') ? definitions + value : value]));
+}
+
 /** The single `<kind>` entry of a template receiver, to be completed with credentials. */
 function onlyConfig(receiver: Receiver, kind: string): Record<string, unknown> {
   const list = receiver[kind];
@@ -171,7 +189,7 @@ function completeReceiver(template: Receiver, config: AlertingConfig): Receiver 
             bot_token: config.TELEGRAM_BOT_TOKEN,
             // An int64 in YAML; BigInt keeps ids beyond 2^53 exact.
             chat_id: BigInt(config.TELEGRAM_CHAT_ID as string),
-            ...onlyConfig(template, 'telegram_configs'),
+            ...withDefinitions(onlyConfig(template, 'telegram_configs'), config),
           },
         ],
       };
@@ -195,7 +213,7 @@ function completeReceiver(template: Receiver, config: AlertingConfig): Receiver 
                   },
                 }
               : {}),
-            ...onlyConfig(template, 'email_configs'),
+            ...withDefinitions(onlyConfig(template, 'email_configs'), config),
           },
         ],
       };

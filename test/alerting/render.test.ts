@@ -9,7 +9,8 @@ import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { ALERTMANAGER_DIR, DEADMAN_OFF, renderAlertmanagerConfig, TEMPLATE_FILE, TEMPLATES_DIR } from '../../src/alerting/render.ts';
 import { renderConfigCommand } from '../../src/cli/render-config.ts';
-import { alertingSchema, ConfigError, parseEnv } from '../../src/config.ts';
+import { alertingSchema, ConfigError, DASHBOARD_URL_MAX, LOCAL_DASHBOARD_URL, parseEnv } from '../../src/config.ts';
+import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
 import { amtool, EMAIL_ENV, renderTo, SECRETS, TELEGRAM_ENV, VARIANTS, type Variant } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
 import { createTestCa } from '../support/test-ca.ts';
@@ -74,6 +75,21 @@ describe('every channel combination renders a config amtool accepts', () => {
     assert.throws(() => renderAlertmanagerConfig(parseEnv(alertingSchema, {}), { templatesDir: 'monitoring/alertmanager/templates' }), /absolute/);
   });
 
+  test('every message field opens with the dashboard link\'s target: DASHBOARD_URL\'s overview, the local viewer by default', () => {
+    const fields = (env: Record<string, string>) => {
+      const doc = parse(renderTo(dir.path, 'dashboard', { ...VARIANTS.both, ...env }).yaml);
+      const telegram = doc.receivers.find((r: { name: string }) => r.name === 'telegram').telegram_configs[0];
+      const email = doc.receivers.find((r: { name: string }) => r.name === 'email').email_configs[0];
+      return { message: telegram.message, html: email.html, text: email.text, subject: email.headers.Subject };
+    };
+    const definition = (url: string) => `{{ define "samokoder.dashboard_url" }}{{ "${url}/d/${OVERVIEW_UID}" }}{{ end }}`;
+    const set = fields({ DASHBOARD_URL: 'https://Monitoring.Example.com/' });
+    for (const field of ['message', 'html', 'text'] as const) assert.ok(set[field].startsWith(`${definition('https://monitoring.example.com')}{{ template `), `${field}: ${set[field]}`);
+    assert.equal(set.subject, '{{ template "email.subject" . }}', 'the subject has no link');
+    assert.ok(fields({}).message.startsWith(definition(LOCAL_DASHBOARD_URL)));
+    assert.ok(fields({ DASHBOARD_URL: '' }).html.startsWith(definition(LOCAL_DASHBOARD_URL)));
+  });
+
   test('a chat id beyond 2^53 is written exactly, as an integer', () => {
     const chatId = '-1009007199254740993';
     const rendered = renderTo(dir.path, 'big-chat', { ...TELEGRAM_ENV, TELEGRAM_CHAT_ID: chatId });
@@ -115,7 +131,7 @@ describe('half-configured channels', () => {
     assert.equal(email.smarthost, 'localhost:25');
     assert.equal(email.require_tls, false);
     assert.equal(email.auth_username, undefined);
-    assert.equal(email.text, '{{ template "email.text" . }}', 'a plain-text part as well as HTML');
+    assert.ok(email.text.endsWith('{{ template "email.text" . }}'), 'a plain-text part as well as HTML');
   });
 
   test('no channel at all: a warning, and everything goes to the webhook', () => {
@@ -210,6 +226,11 @@ describe('invalid values are refused, naming the variable and not the value', ()
     ['SMTP_REQUIRE_TLS', { ...EMAIL_ENV, SMTP_REQUIRE_TLS: 'maybe' }],
     ['ALERT_TIMEZONE', { ALERT_TIMEZONE: 'Mars/Olympus_Mons' }],
     ['TELEGRAM_API_URL', { TELEGRAM_API_URL: 'api.telegram.org' }],
+    // In every message: never a password, never a query of its own (the links add from/to).
+    ['DASHBOARD_URL', { DASHBOARD_URL: 'https://admin:s3cret@grafana.example.com' }],
+    ['DASHBOARD_URL', { DASHBOARD_URL: 'https://grafana.example.com/?orgId=1' }],
+    ['DASHBOARD_URL', { DASHBOARD_URL: 'grafana.example.com' }],
+    ['DASHBOARD_URL', { DASHBOARD_URL: `https://grafana.example.com/${'x'.repeat(DASHBOARD_URL_MAX)}` }],
   ];
   for (const [variable, env] of cases) {
     test(`${variable}=${JSON.stringify(env[variable])}`, () => {
