@@ -43,6 +43,23 @@ function entityAt(text: string, i: number): { char: string; length: number } | u
   return char === undefined ? undefined : { char, length: match[0].length };
 }
 
+/** `text` with its entities decoded as Telegram decodes them (an attribute value, e.g. an href); undefined when a bare `&` is left. */
+export function decodeEntities(text: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < text.length; ) {
+    if (text[i] !== '&') {
+      out += text[i];
+      i += 1;
+      continue;
+    }
+    const entity = entityAt(text, i);
+    if (!entity) return undefined;
+    out += entity.char;
+    i += entity.length;
+  }
+  return out;
+}
+
 /**
  * Parses `html` as Telegram's HTML parse mode does: only the allowed tags, properly nested and
  * closed; `<` and `&` only as tags and entities. Returns the resulting text (what Telegram stores
@@ -76,8 +93,7 @@ export function parseTelegramHtml(html: string): ParsedHtml {
         const attributes = tag[2] ?? '';
         for (const attr of attributes.matchAll(/([a-zA-Z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g)) {
           const value = attr[2] ?? attr[3] ?? attr[4] ?? '';
-          const bare = [...value.matchAll(/&/g)].find((amp) => !entityAt(value, amp.index as number));
-          if (bare) return { ok: false, error: `Character '&' must be escaped as "&amp;" at byte offset ${offset(i)}` };
+          if (decodeEntities(value) === undefined) return { ok: false, error: `Character '&' must be escaped as "&amp;" at byte offset ${offset(i)}` };
         }
         if (name === 'span' && !/class\s*=\s*["']?tg-spoiler/.test(attributes)) {
           return { ok: false, error: `Tag "span" must have class "tg-spoiler" at byte offset ${offset(i)}` };
