@@ -1,13 +1,20 @@
 // The real Alertmanager (Debian's 0.25) with a config rendered by our renderer, delivering to the
 // Telegram double and the SMTP sink (STARTTLS with a test CA given as SMTP_CA_FILE, AUTH after
 // TLS, as Gmail's port 587): what people receive is accepted by Telegram, well-formed, escaped,
-// bounded in size, and says where it comes from (the inhibitions: inhibitions.test.ts).
+// bounded in size, says where it comes from, and its links work: the silence link opens this
+// Alertmanager's silence form with matchers that silence exactly that alert, the dashboard link
+// asks a real HTTP server (standing in for the dashboards) for the overview over the alert's time
+// (the inhibitions: inhibitions.test.ts).
 //
 // Only the timings are shortened (group_wait 1s, group_interval 2s) so the resolved message comes
 // in seconds rather than a minute; the real timings are asserted in routing.test.ts.
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { SECRETS, startTestAlertmanager, type TestAlertmanager } from '../support/alertmanager-config.ts';
+import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
+import { amtool, SECRETS, startTestAlertmanager, type TestAlertmanager } from '../support/alertmanager-config.ts';
+import { dashboardRange, linksNamed, silenceMatchers } from '../support/message-links.ts';
 import { tempDir } from '../support/services.ts';
 import { emailEnv, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startTelegramDouble, TELEGRAM_MAX_TEXT, type TelegramDouble } from '../support/telegram-double.ts';
@@ -21,10 +28,19 @@ const dir = tempDir('am-live');
 let telegram: TelegramDouble;
 let smtp: SmtpSink;
 let am: TestAlertmanager;
+/** Requests the stand-in for the dashboards received (path and query). */
+const dashboardRequests: string[] = [];
+let dashboards: Server;
 
 before(async () => {
   [telegram, smtp] = await Promise.all([startTelegramDouble(), startSmtpSink({ user: SMTP_USER, pass: SECRETS.SMTP_PASS })]);
+  dashboards = createServer((req, res) => {
+    dashboardRequests.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><title>dashboard</title>');
+  });
+  await new Promise<void>((resolve) => dashboards.listen(0, '127.0.0.1', resolve));
   am = await startTestAlertmanager(dir.path, {
+    DASHBOARD_URL: `http://127.0.0.1:${(dashboards.address() as AddressInfo).port}`,
     TELEGRAM_BOT_TOKEN: telegram.token,
     TELEGRAM_CHAT_ID: '-100777',
     TELEGRAM_API_URL: telegram.url,
@@ -35,7 +51,7 @@ before(async () => {
 after(async () => {
   // Alertmanager first: a send to a closed double would be a transport error.
   await am?.process.stop();
-  await Promise.all([telegram?.close(), smtp?.close()]);
+  await Promise.all([telegram?.close(), smtp?.close(), new Promise((resolve) => (dashboards ? dashboards.close(resolve) : resolve(undefined)))]);
   dir.remove();
 });
 
@@ -65,17 +81,28 @@ const apiDown: PostedAlert = {
   generatorURL: 'http://127.0.0.1:9090/graph?g0.expr=up%7Bjob%3D%22samokoder-api%22%7D+%3D%3D+0&g0.tab=1',
 };
 const markup = '<b>5 < 6 & "x"</b> \'q\'';
+/** Label values a silence link must carry exactly: markup, quotes, a backslash, spaces, & and +. */
+const markupLabels = { alertname: 'MarkupInValues', severity: 'warning', component: 'api', instance: '<i>host</i>', detail: 'a "quoted" \\ value & more + less' };
 
 test('posted alerts are all accepted at once (one group each)', async () => {
   await post([
     apiDown,
-    ...Array.from({ length: 50 }, (_, i) => ({
+    ...Array.from({ length: 60 }, (_, i) => ({
       labels: { alertname: 'ManyTargetsDown', severity: 'critical', component: 'monitoring', instance: `10.0.${i}.1:9100` },
-      annotations: { summary: 'A target is down', description: `10.0.${i}.1:9100 has been down for 2m.` },
+      annotations: { summary: 'A target is down', description: `10.0.${i}.1:9100 has been down for 2m.`, runbook_url: apiDown.annotations?.runbook_url as string },
+      generatorURL: apiDown.generatorURL as string,
     })),
-    { labels: { alertname: 'MarkupInValues', severity: 'warning', component: 'api', instance: '<i>host</i>' }, annotations: { summary: markup, description: 'a & b < c' } },
+    { labels: markupLabels, annotations: { summary: markup, description: 'a & b < c' } },
   ]);
 });
+
+/** Alertmanager's copy of the alerts matching `filters` (matchers as its API parses them). */
+async function amAlerts(filters: string[]): Promise<Array<{ labels: Record<string, string>; startsAt: string; status: { state: string; silencedBy: string[] } }>> {
+  const query = new URLSearchParams(filters.map((f) => ['filter', f]));
+  const res = await fetch(`${am.url}/api/v2/alerts?${query}`);
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as Array<{ labels: Record<string, string>; startsAt: string; status: { state: string; silencedBy: string[] } }>;
+}
 
 test('a critical alert reaches Telegram and email', async () => {
   const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('APIDown'));
@@ -95,10 +122,67 @@ test('a critical alert reaches Telegram and email', async () => {
   assert.match(mail?.html ?? '', /<h2[^>]*>🔥 CRITICAL: APIDown<\/h2>/);
 });
 
-test('a group of 50 alerts is one message Telegram accepts, with the count of the rest', async () => {
+test('Telegram and email carry the same four links: runbook, Prometheus graph, dashboard, silence', async () => {
+  const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('APIDown'));
+  const [mail] = await smtp.waitForMails(1, WAIT_MS, (m) => m.subject.includes('APIDown'));
+  for (const name of ['Runbook', 'Prometheus', 'Dashboard', 'Silence']) {
+    const [href] = linksNamed(message?.raw ?? '', name);
+    assert.ok(href, `no ${name} link in ${message?.raw}`);
+    assert.deepEqual(linksNamed(mail?.html ?? '', name), [href], `the email's ${name} link`);
+    assert.ok((mail?.text ?? '').includes(`  ${name}: ${href}\n`), `the plain-text part's ${name} link`);
+  }
+  assert.deepEqual(linksNamed(message?.raw ?? '', 'Runbook'), [apiDown.annotations?.runbook_url]);
+  assert.deepEqual(linksNamed(message?.raw ?? '', 'Prometheus'), [apiDown.generatorURL]);
+});
+
+test('the dashboard link opens the overview from an hour before the alert started to now', async () => {
+  const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('APIDown'));
+  const [href] = linksNamed(message?.raw ?? '', 'Dashboard');
+  const [alert] = await amAlerts(['alertname="APIDown"']);
+  const res = await fetch(href as string);
+  assert.equal(res.status, 200);
+  const asked = new URL(dashboardRequests.at(-1) as string, 'http://dashboards');
+  assert.equal(asked.pathname, `/d/${OVERVIEW_UID}`);
+  assert.equal(Number(asked.searchParams.get('from')), Date.parse(alert?.startsAt as string) - 3_600_000);
+  assert.equal(asked.searchParams.get('to'), 'now');
+  assert.deepEqual(dashboardRange(href as string).to, 'now');
+});
+
+test('the silence link opens Alertmanager\'s silence form with matchers that silence exactly that alert', async () => {
+  const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('MarkupInValues'));
+  const [href] = linksNamed(message?.raw ?? '', 'Silence');
+  // The form is a route of the UI at Alertmanager's root (the fragment stays in the browser).
+  const page = await fetch(href as string);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+  assert.equal(new URL(page.url).origin + new URL(page.url).pathname, `${am.url}/`);
+
+  const matchers = silenceMatchers(href as string, am.url);
+  assert.deepEqual(Object.fromEntries(matchers.map((m) => [m.name, m.value])), { ...EXTERNAL, ...markupLabels });
+  // Alertmanager's own matcher parser reads them as written in the link, and they select that alert alone.
+  const selected = await amAlerts(matchers.map((m) => m.written));
+  assert.deepEqual(selected.map((a) => a.labels), [{ ...EXTERNAL, ...markupLabels }]);
+
+  const added = amtool(['silence', 'add', `--alertmanager.url=${am.url}`, '--author=test', '--comment=from the message link', '--duration=1h', ...matchers.map((m) => m.written)]);
+  assert.equal(added.status, 0, added.stderr);
+  const id = added.stdout.trim();
+  const [silencedAlert] = await amAlerts(['alertname="MarkupInValues"']);
+  assert.equal(silencedAlert?.status.state, 'suppressed');
+  assert.deepEqual(silencedAlert?.status.silencedBy, [id]);
+  for (const other of await amAlerts(['alertname=~"APIDown|ManyTargetsDown"'])) assert.equal(other.status.state, 'active', `${other.labels.alertname} is not silenced`);
+});
+
+test('a group of 60 alerts is one message Telegram accepts, with the count of the rest and links that fit', async () => {
   const [message] = await telegram.waitForMessages(1, WAIT_MS, (m) => m.text.includes('ManyTargetsDown'));
   assert.ok((message?.text.length ?? Infinity) <= TELEGRAM_MAX_TEXT);
-  assert.match(message?.text ?? '', /and 45 more/);
+  assert.ok([...(message?.raw ?? '')].length <= TELEGRAM_MAX_TEXT, 'Alertmanager 0.25 did not have to cut it');
+  assert.equal(message?.text.match(/^• /gm)?.length, 5);
+  assert.match(message?.text ?? '', /and 55 more/);
+  const silences = linksNamed(message?.raw ?? '', 'Silence');
+  assert.ok(silences.length >= 1);
+  const instances = [...(message?.text ?? '').matchAll(/^• (\S+)/gm)].map((m) => m[1]);
+  silences.forEach((href, i) => assert.equal(silenceMatchers(href, am.url).find((m) => m.name === 'instance')?.value, instances[i]));
+  assert.equal(linksNamed(message?.raw ?? '', 'Runbook').length, 1);
 });
 
 test('HTML special characters in values arrive escaped and are accepted', async () => {
