@@ -10,8 +10,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { renderAlertmanagerConfig } from '../../src/alerting/render.ts';
+import { alertingSchema, parseEnv, stackSchema } from '../../src/config.ts';
+import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
 import { SECRET_FILES, SECRETS_DIR, secretPath, SMTP_CA_INPUT, type SecretPointer } from '../../src/deploy/compose-secrets.ts';
-import { stackSchema } from '../../src/config.ts';
 import { DASHBOARDS_DIR } from '../../src/dashboards/generate.ts';
 import { DATASOURCES_DIR } from '../../src/dashboard-viewer/sources.ts';
 import { SERVICES } from '../../src/stack/services.ts';
@@ -257,6 +259,22 @@ test('Prometheus and Alertmanager run under the prefixes nginx serves them at; r
   assert.match(raw, /--storage\.tsdb\.retention\.time=\$\{PROMETHEUS_RETENTION:-30d\}/);
   // prometheus.yml's external labels come from these two.
   assert.ok(prometheus.environment?.SAMOKODER_ENV && prometheus.environment?.REGION);
+});
+
+test('alert links point where nginx serves them under PUBLIC_URL: dashboards at Grafana\'s root URL, silences below Alertmanager\'s', () => {
+  const result = composeConfig({ ...REQUIRED_COMPOSE_ENV, PUBLIC_URL: 'https://monitoring.example.com' });
+  assert.equal(result.status, 0, result.stderr);
+  const resolved = (parse(result.stdout) as { services: Record<string, ComposeService> }).services;
+  // The secrets one-shot renders Alertmanager's config from its own environment.
+  const alerting = parseEnv(alertingSchema, Object.fromEntries(Object.entries(resolved.secrets?.environment ?? {}).map(([k, v]) => [k, v ?? ''])));
+  assert.equal(`${alerting.DASHBOARD_URL}/`, resolved.grafana?.environment?.GF_SERVER_ROOT_URL, "the dashboard links open Grafana, which nginx serves at / (nginx.test.ts)");
+  const withTelegram = renderAlertmanagerConfig({ ...alerting, TELEGRAM_BOT_TOKEN: '123456:abc', TELEGRAM_CHAT_ID: '-1001' }, { templatesDir: '/etc/alertmanager/templates' });
+  const receivers = parse(withTelegram.yaml).receivers as Array<{ name: string; telegram_configs?: Array<{ message: string }> }>;
+  const message = receivers.find((r) => r.name === 'telegram')?.telegram_configs?.[0]?.message ?? '';
+  assert.ok(message.startsWith(`{{ define "samokoder.dashboard_url" }}{{ "https://monitoring.example.com/d/${OVERVIEW_UID}" }}{{ end }}`), message);
+  // Silence links are built on Alertmanager's external URL, which nginx serves at /alertmanager/.
+  assert.equal(flag(resolved.alertmanager as ComposeService, '--web.external-url'), 'https://monitoring.example.com/alertmanager/');
+  assert.equal(flag(resolved.prometheus as ComposeService, '--web.external-url'), 'https://monitoring.example.com/prometheus/', "the graph links' base");
 });
 
 test('the services match the local stack list: same names, same internal ports', () => {
