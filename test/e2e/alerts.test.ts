@@ -1,14 +1,19 @@
 // End to end on the real stack (the code of `npm start`): API → Prometheus → the real rules →
 // Alertmanager (config rendered from the environment) → the Telegram double and the SMTP sink
-// (STARTTLS with SMTP_CA_FILE and AUTH, TLS required: the operator guide's 587 setup).
+// (STARTTLS with SMTP_CA_FILE and AUTH, TLS required: the operator guide's 587 setup), and the
+// links of what arrives, followed on the same stack.
 // One stack for the whole file; the scenarios overlap in time to keep the runtime to ~3 minutes:
 // (c) a critical alert posted first meets 3 failing Telegram sends; (a) the API is killed at the
 // same time; (b) warning and info alerts and (d) a group of 50 follow once (c) is delivered.
 // Prometheus runs with short intervals; every bound is computed from the configs the stack runs.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { alertingSchema, parseEnv } from '../../src/config.ts';
+import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
+import { runbookPath, runbookUrl } from '../../src/monitoring/rules.ts';
+import { dashboardRange, linksNamed, silenceMatchers } from '../support/message-links.ts';
 import { emailEnv, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { apiDownWorstCaseMs } from '../../src/stack/stack.ts';
 import { postAlerts, prometheusIntervals, severityTimings, startTestStack, type TestStack } from '../support/stack.ts';
@@ -89,6 +94,7 @@ test('(a) the API is killed: APIDown reaches Telegram and email within the bound
   assert.match(mail?.text ?? '', /FIRING: APIDown/);
   assert.deepEqual([mail?.tls, mail?.user], [true, SMTP_USER], 'over STARTTLS, after AUTH');
   assert.deepEqual(stack.crashes.filter((c) => c.service === 'api'), [{ service: 'api', exit: 'SIGKILL' }], 'the stack reported the killed API');
+  await assertLinksWork(message?.raw ?? '', 'APIDown');
 
   const restartedAt = Date.now();
   await stack.service('api').restart();
@@ -100,6 +106,36 @@ test('(a) the API is killed: APIDown reaches Telegram and email within the bound
   await smtp.waitForMails(1, resolvedLeft(), (m) => m.subject === '[CRITICAL] Samokoder test/local: APIDown (resolved)');
   t.diagnostic(`APIDown resolved ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the API was restarted (bound ${(resolvedBound / 1000).toFixed(0)} s)`);
 });
+
+/**
+ * Follows every link of a firing message about `alertname`, while it fires, on this stack: the
+ * runbook is the rule's page in docs/runbooks/, the graph answers on this Prometheus and its
+ * expression returns the firing series, the silence link opens this Alertmanager and its matchers
+ * (read by Alertmanager's own parser) select that alert, the dashboard link covers its time.
+ */
+async function assertLinksWork(raw: string, alertname: string): Promise<void> {
+  assert.deepEqual(linksNamed(raw, 'Runbook'), [runbookUrl(alertname)]);
+  assert.ok(existsSync(runbookPath(alertname)));
+
+  const graph = linksNamed(raw, 'Prometheus')[0] ?? '';
+  assert.ok(graph.startsWith(`${stack.urls.prometheus}/graph?`), graph);
+  assert.equal((await fetch(graph)).status, 200, 'Prometheus answers the graph link');
+  const query = new URLSearchParams({ query: new URL(graph).searchParams.get('g0.expr') ?? '' });
+  const answer = (await (await fetch(`${stack.urls.prometheus}/api/v1/query?${query}`)).json()) as { data: { result: unknown[] } };
+  assert.ok(answer.data.result.length > 0, 'the graph shows the series that fire');
+
+  const silence = linksNamed(raw, 'Silence')[0] ?? '';
+  assert.equal((await fetch(silence)).status, 200, "Alertmanager answers the silence form's page");
+  const matchers = silenceMatchers(silence, stack.urls.alertmanager);
+  const filters = new URLSearchParams(matchers.map((m) => ['filter', m.written]));
+  const selected = (await (await fetch(`${stack.urls.alertmanager}/api/v2/alerts?${filters}`)).json()) as Array<{ labels: Record<string, string>; startsAt: string }>;
+  assert.deepEqual(selected.map((a) => a.labels.alertname), [alertname], 'the matchers select that alert');
+
+  const range = dashboardRange(linksNamed(raw, 'Dashboard')[0] ?? '');
+  assert.equal(range.base, `${parseEnv(alertingSchema, {}).DASHBOARD_URL}/d/${OVERVIEW_UID}`);
+  assert.equal(range.from, Date.parse(selected[0]?.startsAt as string) - 3_600_000);
+  assert.equal(range.to, 'now');
+}
 
 test('(b) posted warning and info alerts reach Telegram only', async () => {
   const wait = severityTimings(stack, 'info').groupWait + MARGIN_MS + 60_000;
