@@ -276,11 +276,24 @@ describe('Telegram message', () => {
   });
 
   test('links are kept only when they are plain http(s) URLs of a bounded length', () => {
-    const long = telegram([apiDown('a:1', { generatorURL: `http://127.0.0.1:9090/graph?g0.expr=${'x'.repeat(1200)}` })]);
-    assert.doesNotMatch(long.raw, />Prometheus</);
-    assert.match(long.raw, />Runbook</);
+    const longRunbook = telegram([apiDown('a:1', { annotations: { runbook_url: `https://example.com/${'x'.repeat(1000)}` } })]);
+    assert.doesNotMatch(longRunbook.raw, />Runbook</);
+    assert.match(longRunbook.raw, />Prometheus</);
     const scripted = telegram([apiDown('a:1', { annotations: { runbook_url: 'javascript:alert(1)' } })]);
     assert.doesNotMatch(scripted.raw, />Runbook</);
+    const quoted = telegram([apiDown('a:1', { generatorURL: 'http://127.0.0.1:9090/graph?g0.expr="x"' })]);
+    assert.doesNotMatch(quoted.raw, />Prometheus</);
+    const longExternal = telegram([apiDown('a:1')], { externalUrl: `http://127.0.0.1:9093/${'x'.repeat(1000)}` });
+    assert.doesNotMatch(longExternal.raw, />Silence</);
+  });
+
+  test("the Prometheus graph of a long expression (APIDown's) is kept while it fits, and dropped when it does not", () => {
+    const expr = (length: number) => `http://127.0.0.1:9090/graph?g0.expr=${'up+%3D%3D+0+or+'.repeat(length / 16)}&g0.tab=1`;
+    const fits = telegram([apiDown('a:1', { generatorURL: expr(1500) })]);
+    assert.deepEqual(linksNamed(fits.raw, 'Prometheus'), [expr(1500)]);
+    const tooLong = telegram([apiDown('a:1', { generatorURL: expr(4000) })]);
+    assert.deepEqual(linksNamed(tooLong.raw, 'Prometheus'), []);
+    assert.deepEqual(messageLinks(tooLong.raw).map((l) => l.text), ['Dashboard', 'Silence', 'Runbook'], 'the other links stay');
   });
 });
 
