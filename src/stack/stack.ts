@@ -149,7 +149,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const { ports, printerPath, printerLocal } = resolvePorts(env);
 
   const { dataDir, logDir } = stackDirs(stack);
-  const rendered = renderAlertmanagerConfig(alerting, { templatesDir: TEMPLATES_DIR });
+  const dashboardUrl = `http://127.0.0.1:${ports.dashboard}`;
+  // Unless DASHBOARD_URL says otherwise, the messages' dashboard links open this stack's viewer, on its port.
+  const rendered = renderAlertmanagerConfig(env.DASHBOARD_URL?.trim() ? alerting : { ...alerting, DASHBOARD_URL: dashboardUrl }, { templatesDir: TEMPLATES_DIR });
   const printer = rendered.channels.webhook && printerLocal;
 
   const ctx: StackContext = {
@@ -263,7 +265,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       metrics: `http://127.0.0.1:${ports.api}/metrics`,
       prometheus: prometheusUrl,
       alertmanager: `http://127.0.0.1:${ports.alertmanager}`,
-      dashboard: `http://127.0.0.1:${ports.dashboard}`,
+      dashboard: dashboardUrl,
       ...(printer ? { alertPrinter: `http://127.0.0.1:${ports.alert_printer}${printerPath}` } : {}),
     },
     channels: rendered.channels,

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { alertingSchema, parseEnv } from '../../src/config.ts';
+import { resolveTime } from '../../src/dashboard-viewer/public/time.js';
 import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
 import { runbookPath, runbookUrl } from '../../src/monitoring/rules.ts';
 import { dashboardRange, linksNamed, silenceMatchers } from '../support/message-links.ts';
@@ -111,7 +111,8 @@ test('(a) the API is killed: APIDown reaches Telegram and email within the bound
  * Follows every link of a firing message about `alertname`, while it fires, on this stack: the
  * runbook is the rule's page in docs/runbooks/, the graph answers on this Prometheus and its
  * expression returns the firing series, the silence link opens this Alertmanager and its matchers
- * (read by Alertmanager's own parser) select that alert, the dashboard link covers its time.
+ * (read by Alertmanager's own parser) select that alert, the dashboard link opens the stack's
+ * viewer on the overview over the alert's time.
  */
 async function assertLinksWork(raw: string, alertname: string): Promise<void> {
   assert.deepEqual(linksNamed(raw, 'Runbook'), [runbookUrl(alertname)]);
@@ -131,10 +132,17 @@ async function assertLinksWork(raw: string, alertname: string): Promise<void> {
   const selected = (await (await fetch(`${stack.urls.alertmanager}/api/v2/alerts?${filters}`)).json()) as Array<{ labels: Record<string, string>; startsAt: string }>;
   assert.deepEqual(selected.map((a) => a.labels.alertname), [alertname], 'the matchers select that alert');
 
-  const range = dashboardRange(linksNamed(raw, 'Dashboard')[0] ?? '');
-  assert.equal(range.base, `${parseEnv(alertingSchema, {}).DASHBOARD_URL}/d/${OVERVIEW_UID}`);
-  assert.equal(range.from, Date.parse(selected[0]?.startsAt as string) - 3_600_000);
-  assert.equal(range.to, 'now');
+  // The stack's dashboard viewer: the page, the dashboard the link names, and its time range as the page reads it.
+  const dashboard = linksNamed(raw, 'Dashboard')[0] ?? '';
+  assert.equal(dashboardRange(dashboard).base, `${stack.urls.dashboard}/d/${OVERVIEW_UID}`);
+  const page = await fetch(dashboard);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+  assert.equal((await fetch(`${stack.urls.dashboard}/api/dashboards/uid/${OVERVIEW_UID}`)).status, 200);
+  const params = new URL(dashboard).searchParams;
+  const now = Date.now();
+  assert.equal(resolveTime(params.get('from'), now), Date.parse(selected[0]?.startsAt as string) - 3_600_000, 'from an hour before the alert started');
+  assert.equal(resolveTime(params.get('to'), now), now, 'to now');
 }
 
 test('(b) posted warning and info alerts reach Telegram only', async () => {
