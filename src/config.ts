@@ -84,8 +84,11 @@ function isTimeZone(v: string): boolean {
 /** The longest DASHBOARD_URL: the Telegram message reserves this much for it in every dashboard link (templates/telegram.tmpl). */
 export const DASHBOARD_URL_MAX = 100;
 
+/** The local dashboard viewer's port unless DASHBOARD_PORT says otherwise (Grafana's, as in compose). */
+const DEFAULT_DASHBOARD_PORT = 3000;
+
 /** The dashboards alert messages link to when DASHBOARD_URL is unset: the local stack's viewer on its default port. */
-export const LOCAL_DASHBOARD_URL = 'http://127.0.0.1:3000';
+export const LOCAL_DASHBOARD_URL = `http://127.0.0.1:${DEFAULT_DASHBOARD_PORT}`;
 
 /**
  * DASHBOARD_URL as messages use it (no trailing slash), or undefined when it is not a plain
@@ -195,7 +198,7 @@ export const stackSchema = z.object({
   /** blackbox_exporter, which probes the API's /health as a user would reach it. */
   BLACKBOX_EXPORTER_PORT: port.default(9115),
   /** The dashboard viewer: the Samokoder Overview drawn from the JSON Grafana provisions (Grafana's port in compose). */
-  DASHBOARD_PORT: port.default(3000),
+  DASHBOARD_PORT: port.default(DEFAULT_DASHBOARD_PORT),
   /** Where `doctor` and `test-alert` find Prometheus and Alertmanager; the local ports by default (set them for compose). */
   PROMETHEUS_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
   ALERTMANAGER_URL: z.union([url(['http:', 'https:']), z.literal('')]).optional().transform((v) => v || undefined),
