@@ -4,7 +4,7 @@
  * LLM alerts and dashboards in a demo.
  */
 import type { FastifyInstance } from 'fastify';
-import { hasBearer } from '../auth/bearer.ts';
+import { hasBearer } from '../bearer.ts';
 import { AppError } from '../errors.ts';
 import type { LlmClient } from '../llm/types.ts';
 

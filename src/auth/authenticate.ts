@@ -3,7 +3,7 @@
  */
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError } from '../errors.ts';
-import { bearerToken } from './bearer.ts';
+import { bearerToken } from '../bearer.ts';
 import type { Tokens } from './tokens.ts';
 
 /** Builds the hook that sets `request.userId` from the Bearer token. */

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { hasBearer } from '../auth/bearer.ts';
+import { hasBearer } from '../bearer.ts';
 import { AppError } from '../errors.ts';
 import { renderMetrics } from './exposition.ts';
 
