@@ -7,7 +7,7 @@
  * evaluation interval plus group_wait of its minimum. Every figure is computed from the configs
  * the stack runs. (b) is measured once per run: it takes over a minute.
  */
-import { alertFor } from '../src/stack/prometheus.ts';
+import { alertFor } from '../src/monitoring/rules.ts';
 import { postAlerts, severityTimings } from '../test/support/stack.ts';
 import type { BenchStack } from './bench-stack.ts';
 import { log, median, round } from './lib.ts';

@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv, stackSchema } from '../src/config.ts';
-import { parseDuration } from '../src/stack/prometheus.ts';
+import { parseDuration } from '../src/monitoring/durations.ts';
 import type { ServiceName } from '../src/stack/services.ts';
 import { promQuery, type BenchStack } from './bench-stack.ts';
 import { round, rssMiB } from './lib.ts';

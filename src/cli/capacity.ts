@@ -6,7 +6,7 @@
  * Disk uses the seed's formula: samples/s × bytes/sample × retention seconds.
  */
 import { ConfigError, parseEnv, stackSchema } from '../config.ts';
-import { parseDuration } from '../stack/prometheus.ts';
+import { parseDuration } from '../monitoring/durations.ts';
 import { endpoints, HttpError, request } from './endpoints.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 

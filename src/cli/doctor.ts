@@ -11,12 +11,12 @@
  * and what is broken); 2 bad usage.
  */
 import { readFileSync } from 'node:fs';
-import { DEADMAN_OFF, RECEIVERS } from '../alerting/render.ts';
+import { DEADMAN_OFF, RECEIVERS, receiversOf } from '../monitoring/alertmanager.ts';
 import { ConfigError, parseEnv, stackSchema } from '../config.ts';
 import { serviceLogFile } from '../stack/services.ts';
 import { stackDirs } from '../stack/stack.ts';
 import { lastFailures, type NotificationFailure } from './alertmanager-log.ts';
-import { displayUrl, endpoints, HttpError, receiversOf, request, type Endpoints } from './endpoints.ts';
+import { displayUrl, endpoints, HttpError, request, type Endpoints } from './endpoints.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 
 const USAGE = `Usage: doctor [--alertmanager-log FILE]

@@ -3,7 +3,6 @@
  * HTTP helper they share. PROMETHEUS_URL / ALERTMANAGER_URL point them at any stack (compose
  * included, with its /prometheus and /alertmanager prefixes); by default the local ports.
  */
-import { parse } from 'yaml';
 import { stackSchema, parseEnv } from '../config.ts';
 
 /** Base URLs without a trailing slash. */
@@ -74,42 +73,4 @@ export async function request(url: string, options: { method?: string; body?: un
   } catch {
     throw new HttpError(`${u} did not answer JSON`);
   }
-}
-
-/** A receiver of Alertmanager's loaded config with the integrations it sends through. */
-export interface ReceiverInfo {
-  name: string;
-  integrations: string[];
-}
-
-/** Receivers of the config Alertmanager runs (its /api/v2/status, secrets masked by Alertmanager). */
-export function receiversOf(status: { config: { original: string } }): ReceiverInfo[] {
-  const doc = parse(status.config.original) as { receivers?: Array<Record<string, unknown>> };
-  return (doc.receivers ?? []).map((r) => ({
-    name: String(r.name),
-    integrations: Object.keys(r)
-      .filter((k) => k.endsWith('_configs') && Array.isArray(r[k]) && (r[k] as unknown[]).length > 0)
-      .map((k) => k.replace(/_configs$/, '')),
-  }));
-}
-
-interface RouteTimings {
-  matchers?: string[];
-  group_wait?: string;
-  group_interval?: string;
-  routes?: RouteTimings[];
-}
-
-/**
- * group_wait and group_interval (as written, e.g. `10s`) of the top-level route matching
- * `severity="<severity>"` in an Alertmanager config, falling back to the root route's, then to
- * Alertmanager's defaults (30s, 5m).
- */
-export function severityTimings(configYaml: string, severity: string): { groupWait: string; groupInterval: string } {
-  const doc = parse(configYaml, { intAsBigInt: true }) as { route: RouteTimings };
-  const route = doc.route.routes?.find((r) => r.matchers?.includes(`severity="${severity}"`));
-  return {
-    groupWait: route?.group_wait ?? doc.route.group_wait ?? '30s',
-    groupInterval: route?.group_interval ?? doc.route.group_interval ?? '5m',
-  };
 }

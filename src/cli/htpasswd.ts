@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireBinary } from '../stack/packages.ts';
+import { requireBinary } from '../packages.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 
 /** The file docker-compose's nginx reads (monitoring/nginx is mounted at /etc/nginx/samokoder). */

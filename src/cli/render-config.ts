@@ -1,12 +1,13 @@
 /**
  * `render-config [--out PATH] [--templates DIR]`: renders Alertmanager's config from the template
- * and the environment (src/alerting/render.ts) and writes it with mode 0600. It prints where it
+ * and the environment (src/monitoring/alertmanager.ts) and writes it with mode 0600. It prints where it
  * wrote, which channels are on and any warnings; never the file's content, which holds secrets.
  *
  * Exit codes: 0 written; 1 invalid configuration or the file could not be written; 2 bad usage.
  */
 import { join, resolve } from 'node:path';
-import { renderAlertmanagerConfig, TEMPLATES_DIR, type RenderedConfig } from '../alerting/render.ts';
+import { renderAlertmanagerConfig, type RenderedConfig } from '../monitoring/alertmanager.ts';
+import { TEMPLATES_DIR } from '../monitoring/paths.ts';
 import { alertingSchema, ConfigError, parseEnv, stackSchema, type AlertingConfig } from '../config.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 import { writePrivateFile } from '../private-file.ts';

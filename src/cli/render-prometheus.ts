@@ -1,6 +1,6 @@
 /**
  * `render-prometheus [--out PATH]`: writes prometheus.yml with remote_write set from
- * REMOTE_WRITE_URL (src/stack/remote-write.ts), for docker-compose, whose Prometheus 2.x cannot
+ * REMOTE_WRITE_URL (src/monitoring/prometheus.ts), for docker-compose, whose Prometheus 2.x cannot
  * read the URL from the environment. Without REMOTE_WRITE_URL the copy equals the committed file.
  * The copy goes next to the committed one by default, so rules/ and targets/ resolve as usual.
  *
@@ -9,8 +9,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parseEnv, stackSchema } from '../config.ts';
-import { PROMETHEUS_CONFIG, PROMETHEUS_DIR } from '../stack/prometheus.ts';
-import { withRemoteWrite } from '../stack/remote-write.ts';
+import { PROMETHEUS_CONFIG, PROMETHEUS_DIR } from '../monitoring/paths.ts';
+import { withRemoteWrite } from '../monitoring/prometheus.ts';
 import { displayUrl } from './endpoints.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 

@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { renderAlertmanagerConfig, TEMPLATES_DIR } from '../alerting/render.ts';
+import { renderAlertmanagerConfig } from '../monitoring/alertmanager.ts';
+import { TEMPLATES_DIR } from '../monitoring/paths.ts';
 import { alertingSchema, apiSecretsSchema, composeSecretsSchema, ConfigError, parseEnv, type AlertingConfig, type ApiSecrets, type ComposeSecrets } from '../config.ts';
 import { SECRETS_DIR, secretPath, SMTP_CA, SMTP_CA_INPUT, writeSecretFiles } from '../deploy/compose-secrets.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';

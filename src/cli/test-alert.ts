@@ -9,8 +9,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { ConfigError } from '../config.ts';
-import { requireBinary } from '../stack/packages.ts';
-import { displayUrl, endpoints, HttpError, receiversOf, request, severityTimings } from './endpoints.ts';
+import { requireBinary } from '../packages.ts';
+import { displayUrl, endpoints, HttpError, request } from './endpoints.ts';
+import { receiversOf, severityTimings } from '../monitoring/alertmanager.ts';
 import { commandArgs, processOutput, type Output } from './args.ts';
 
 const SEVERITIES = ['critical', 'warning', 'info'] as const;

@@ -7,12 +7,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { DASHBOARDS_DIR } from '../dashboards/generate.ts';
-
-/** Grafana's datasource provisioning directory (compose mounts it at /etc/grafana/provisioning/datasources). */
-export const DATASOURCES_DIR = fileURLToPath(new URL('../../monitoring/grafana/provisioning/datasources/', import.meta.url));
+import { DASHBOARDS_DIR, DATASOURCES_DIR } from '../monitoring/paths.ts';
 
 /** A dashboard's JSON model, as Grafana stores it. */
 export type DashboardJson = Record<string, unknown> & { uid: string; title: string; tags?: string[] };

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OVERVIEW_UID } from '../dashboards/overview.ts';
+import { OVERVIEW_UID } from '../monitoring/paths.ts';
 import { VERSION } from '../version.ts';
 import { checkedParameters, forward, PROXIED_ENDPOINTS, ProxyRefusal, type ProxiedEndpoint } from './proxy.ts';
 import { loadDashboards, loadDatasources, slug, type DashboardJson } from './sources.ts';

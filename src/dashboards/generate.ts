@@ -6,10 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DASHBOARDS_DIR } from '../monitoring/paths.ts';
 import { overviewDashboard } from './overview.ts';
-
-/** Where Grafana's dashboard provider reads from (compose mounts it at /etc/grafana/dashboards). */
-export const DASHBOARDS_DIR = fileURLToPath(new URL('../../monitoring/grafana/dashboards/', import.meta.url));
 
 /** Each generated dashboard: its file name and its JSON text exactly as committed. */
 export function generatedDashboards(): Array<{ file: string; json: string }> {

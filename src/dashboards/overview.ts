@@ -9,6 +9,7 @@
  * job-level recording rules of monitoring/prometheus/rules/slo.yml, the same series the SLO
  * alerts use.
  */
+import { OVERVIEW_UID } from '../monitoring/paths.ts';
 import { layout, PROMETHEUS_UID, type PanelJson } from './grafana.ts';
 import { businessRow } from './overview/business.ts';
 import { databaseRow } from './overview/database.ts';
@@ -17,9 +18,6 @@ import { httpRow } from './overview/http.ts';
 import { llmRow } from './overview/llm.ts';
 import { sloRow } from './overview/slo.ts';
 import { summaryRow } from './overview/summary.ts';
-
-/** Stable uid: links (alerts, docs) use /d/samokoder-overview. */
-export const OVERVIEW_UID = 'samokoder-overview';
 
 /** Every panel, row by row, top to bottom. */
 function panels(): PanelJson[] {

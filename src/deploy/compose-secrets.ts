@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { ApiSecrets, ComposeSecrets } from '../config.ts';
 import { ConfigError } from '../config.ts';
 import { writePrivateFile, type FileOwner } from '../private-file.ts';
-import { redisPasswordConfig } from '../stack/redis.ts';
+import { redisPasswordConfig, redisPasswordFile } from '../monitoring/secret-formats.ts';
 
 /** Where the reader's volume is mounted, in the `secrets` service and in the reader alike: `SECRETS_DIR/<reader>`. */
 export const SECRETS_DIR = '/run/samokoder-secrets';
@@ -28,7 +28,7 @@ export interface SecretsInput {
   secrets: ComposeSecrets;
   /** The API's secret variables, as compose builds them (DATABASE_URL from POSTGRES_PASSWORD, ...). */
   api: ApiSecrets;
-  /** The rendered Alertmanager config (src/alerting/render.ts). */
+  /** The rendered Alertmanager config (src/monitoring/alertmanager.ts). */
   alertmanagerYaml: string;
   /** The PEM bundle of SMTP_CA_FILE; unset: none is written (the system roots verify the server). */
   smtpCa?: string;
@@ -69,14 +69,6 @@ export function dotenvFile(variables: Record<string, string | undefined>): strin
     return [`${name}=${quote}${value}${quote}`];
   });
   return `${lines.join('\n')}\n`;
-}
-
-/**
- * The redis exporter's password file (`REDIS_PASSWORD_FILE`): JSON mapping the exact address it
- * scrapes (its REDIS_ADDR) to the password. The local stack's exporter reads the same format.
- */
-export function redisPasswordFile(address: string, password: string): string {
-  return JSON.stringify({ [address]: password });
 }
 
 /**

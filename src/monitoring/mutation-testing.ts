@@ -17,10 +17,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parse, parseDocument, type YAMLSeq } from 'yaml';
-import { requireBinary } from '../stack/packages.ts';
-import { parseDuration, PROMETHEUS_DIR, RULES_DIR } from '../stack/prometheus.ts';
+import { requireBinary } from '../packages.ts';
+import { parseDuration } from './durations.ts';
+import { PROMETHEUS_DIR, RULES_DIR, RULE_TESTS_DIR } from './paths.ts';
 import { applyMutants, type Mutant, mutantsOf } from './mutations.ts';
-import { listRules, metricNamesInExpr, type PlacedRule, RULE_TESTS_DIR, yamlFiles } from './rules.ts';
+import { listRules, metricNamesInExpr, type PlacedRule, yamlFiles } from './rules.ts';
 
 /** Rule files and the promtool tests that load them, under one directory. */
 export interface RuleSet {

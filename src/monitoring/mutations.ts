@@ -15,7 +15,7 @@
  * and aggregations; it is not a parser and does not check syntax (promtool does).
  */
 import { parseDocument } from 'yaml';
-import { parseDuration } from '../stack/prometheus.ts';
+import { formatDuration, parseDuration } from './durations.ts';
 import { metricNamesInExpr, type PlacedRule } from './rules.ts';
 
 /** How a mutant differs from the rule it comes from. */
@@ -244,16 +244,6 @@ function aggregationChanges(expr: string): Change[] {
     }
     return changes;
   });
-}
-
-/** A duration in Prometheus' notation (`1h30m`, `4m`, `0s`). */
-export function formatDuration(ms: number): string {
-  const parts: Array<[number, string]> = [
-    [Math.floor(ms / 3_600_000), 'h'],
-    [Math.floor((ms % 3_600_000) / 60_000), 'm'],
-    [Math.floor((ms % 60_000) / 1000), 's'],
-  ];
-  return parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`).join('') || '0s';
 }
 
 /** Every mutant of the rules: thresholds, `for`, `or` operands of alerts; aggregations of all rules. */

@@ -5,18 +5,14 @@
  *
  * The rules stay YAML (promtool and Prometheus read them); this module only reads them, for the
  * tests that check them (structure, runbooks, metric names, routing) and for any tool that needs
- * the list of alerts. Paths of the Prometheus directory come from `src/stack/prometheus.ts`.
+ * the list of alerts, or the `for` of one (bounds computed from the configuration).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { PROMETHEUS_DIR, RULES_DIR } from '../stack/prometheus.ts';
+import { parseDuration } from './durations.ts';
+import { RULE_TESTS_DIR, RULES_DIR, RUNBOOKS_DIR } from './paths.ts';
 
-/** promtool unit tests of the rules (`promtool test rules tests/*.yml`). */
-export const RULE_TESTS_DIR = join(PROMETHEUS_DIR, 'tests');
-/** One Markdown page per alert, `<AlertName>.md`. */
-export const RUNBOOKS_DIR = fileURLToPath(new URL('../../docs/runbooks/', import.meta.url));
 /** Where `runbook_url` annotations point: the runbook pages on the project's main branch. */
 export const RUNBOOK_BASE_URL = 'https://github.com/samokoder/samokoder/blob/main/docs/runbooks/';
 
@@ -166,4 +162,12 @@ export function sourceMetrics(expr: string, recorded: ReadonlyMap<string, string
   };
   visit(expr, new Set());
   return [...found];
+}
+
+/** The `for:` of alert `name` in the rule file `file` of rules/, in milliseconds (0 without one). */
+export function alertFor(name: string, file: string): number {
+  const doc = parse(readFileSync(join(RULES_DIR, file), 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; for?: string }> }> };
+  const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === name);
+  if (!rule) throw new Error(`alert ${name} not found in rules/${file}`);
+  return rule.for ? parseDuration(rule.for) : 0;
 }

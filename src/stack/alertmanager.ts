@@ -1,9 +1,9 @@
 /**
  * An Alertmanager of our own (Debian's `prometheus-alertmanager`) on 127.0.0.1 with a rendered
- * config (src/alerting/render.ts). `npm start` and the notification tests both start it here.
+ * config (src/monitoring/alertmanager.ts). `npm start` and the notification tests both start it here.
  */
 import { mkdirSync } from 'node:fs';
-import { requireBinary } from './packages.ts';
+import { requireBinary } from '../packages.ts';
 import { httpReady, startProcess, type ManagedProcess } from './process.ts';
 
 /** A running Alertmanager and its local base URL (`/api/v2/alerts` etc. hang off it). */

@@ -2,7 +2,7 @@
  * `npm start` / `npm test` pre-step: installs the Debian packages the stack and the tests need.
  * Exits non-zero with one line naming what is missing when it cannot install them.
  */
-import { ensureInstalled, MissingBinaryError } from './packages.ts';
+import { ensureInstalled, MissingBinaryError } from '../packages.ts';
 
 try {
   ensureInstalled();

@@ -6,7 +6,7 @@
  */
 import 'dotenv/config';
 import { alertingSchema, apiSchema, ConfigError, parseEnv, stackSchema } from '../config.ts';
-import { MissingBinaryError } from './packages.ts';
+import { MissingBinaryError } from '../packages.ts';
 import { apiDownWorstCaseMs, startStack, StackError, type RunningStack } from './stack.ts';
 
 const err = (line: string) => process.stderr.write(`${line}\n`);

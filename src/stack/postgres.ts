@@ -8,7 +8,7 @@ import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { persistentSecret } from '../private-file.ts';
-import { requireBinary } from './packages.ts';
+import { requireBinary } from '../packages.ts';
 import { startProcess, type ManagedProcess } from './process.ts';
 
 /** A running PostgreSQL with the application's connection URL. */

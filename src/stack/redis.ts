@@ -5,8 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
+import { redisPasswordConfig } from '../monitoring/secret-formats.ts';
 import { writePrivateFile } from '../private-file.ts';
-import { requireBinary } from './packages.ts';
+import { requireBinary } from '../packages.ts';
 import { startProcess, type ManagedProcess } from './process.ts';
 
 /** A running Redis with its URL. */
@@ -14,14 +15,6 @@ export interface RunningRedis {
   process: ManagedProcess;
   port: number;
   redisUrl: string;
-}
-
-/**
- * A redis.conf that sets `password` (quoted as Redis' config parser reads it back), for a file
- * given as redis-server's first argument. docker-compose's Redis reads the same (compose-secrets.ts).
- */
-export function redisPasswordConfig(password: string): string {
-  return `requirepass ${JSON.stringify(password)}\n`;
 }
 
 /** Resolves true when Redis at `port` answers PING with PONG (after AUTH when it has a password). */

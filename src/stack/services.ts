@@ -8,14 +8,16 @@ import { join } from 'node:path';
 import { alertingSchema, type StackConfig } from '../config.ts';
 import { startAlertPrinter } from './alert-printer.ts';
 import { startAlertmanager } from './alertmanager.ts';
-import type { DebianBinary } from './packages.ts';
-import { requireBinary } from './packages.ts';
+import type { DebianBinary } from '../packages.ts';
+import { requireBinary } from '../packages.ts';
 import { startPostgres } from './postgres.ts';
 import { freePort } from './ports.ts';
 import { httpReady, startProcess, type ManagedProcess } from './process.ts';
-import { writePrometheusRuntime, type Intervals, type ScrapeTarget } from './prometheus.ts';
+import { writePrometheusRuntime, type ScrapeTarget } from '../monitoring/prometheus.ts';
+import { type Intervals } from '../monitoring/durations.ts';
 import { startRedis } from './redis.ts';
-import { redisPasswordFile } from '../deploy/compose-secrets.ts';
+import { redisPasswordFile } from '../monitoring/secret-formats.ts';
+import { BLACKBOX_CONFIG } from '../monitoring/paths.ts';
 import { persistentSecret, writePrivateFile } from '../private-file.ts';
 
 export type ServiceName =
@@ -254,7 +256,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
       startProcess({
         name: 'blackbox_exporter',
         command: requireBinary('prometheus-blackbox-exporter'),
-        args: [`--config.file=${join(ctx.root, 'monitoring', 'blackbox', 'blackbox.yml')}`, `--web.listen-address=127.0.0.1:${ctx.ports.blackbox_exporter}`],
+        args: [`--config.file=${BLACKBOX_CONFIG}`, `--web.listen-address=127.0.0.1:${ctx.ports.blackbox_exporter}`],
         env: minimalEnv(),
         logFile: log(ctx, 'blackbox_exporter'),
         ready: httpReady(local(ctx.ports.blackbox_exporter, '/-/healthy')),

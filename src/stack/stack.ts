@@ -8,20 +8,19 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { renderAlertmanagerConfig, TEMPLATES_DIR, type Channels } from '../alerting/render.ts';
-import { severityTimings } from '../cli/endpoints.ts';
+import { REPO_ROOT, TEMPLATES_DIR } from '../monitoring/paths.ts';
+import { renderAlertmanagerConfig, type Channels, severityTimings } from '../monitoring/alertmanager.ts';
 import { alertingSchema, apiSchema, parseEnv, stackSchema, type StackConfig } from '../config.ts';
-import { requireBinary } from './packages.ts';
+import { requireBinary } from '../packages.ts';
 import { clearRecord, recordChildren, runningLauncher, stopLeftovers } from './leftovers.ts';
 import { isPortFree } from './ports.ts';
 import type { ManagedProcess } from './process.ts';
-import { alertFor, globalIntervals, parseDuration, waitForTargetsUp, type Intervals } from './prometheus.ts';
+import { alertFor } from '../monitoring/rules.ts';
+import { globalIntervals, parseDuration, type Intervals } from '../monitoring/durations.ts';
+import { waitForTargetsUp } from './prometheus.ts';
 import { SERVICES, type ServiceDefinition, type ServiceName, type StackContext } from './services.ts';
 import { persistentSecret, writePrivateFile } from '../private-file.ts';
 
-/** This checkout's root. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface StackOptions {
   /** The environment (with .env already loaded); `process.env` by default. */

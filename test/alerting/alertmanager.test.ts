@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
+import { OVERVIEW_UID } from '../../src/monitoring/paths.ts';
 import { amtool, SECRETS, startTestAlertmanager, type TestAlertmanager } from '../support/alertmanager-config.ts';
 import { dashboardRange, linksNamed, silenceMatchers } from '../support/message-links.ts';
 import { tempDir } from '../support/services.ts';

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { doctorCommand } from '../../src/cli/doctor.ts';
-import { IMPLICIT_TLS_PORT } from '../../src/alerting/render.ts';
+import { IMPLICIT_TLS_PORT } from '../../src/monitoring/alertmanager.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { startTestAlertmanager, type TestAlertmanager } from '../support/alertmanager-config.ts';
 import { sampleValue } from '../support/api.ts';

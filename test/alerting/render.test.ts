@@ -7,10 +7,10 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { ALERTMANAGER_DIR, DEADMAN_OFF, renderAlertmanagerConfig, TEMPLATE_FILE, TEMPLATES_DIR } from '../../src/alerting/render.ts';
+import { ALERTMANAGER_DIR, TEMPLATE_FILE, TEMPLATES_DIR, OVERVIEW_UID } from '../../src/monitoring/paths.ts';
+import { DEADMAN_OFF, renderAlertmanagerConfig } from '../../src/monitoring/alertmanager.ts';
 import { renderConfigCommand } from '../../src/cli/render-config.ts';
 import { alertingSchema, ConfigError, DASHBOARD_URL_MAX, LOCAL_DASHBOARD_URL, parseEnv } from '../../src/config.ts';
-import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
 import { amtool, EMAIL_ENV, renderTo, SECRETS, TELEGRAM_ENV, VARIANTS, type Variant } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
 import { createTestCa } from '../support/test-ca.ts';

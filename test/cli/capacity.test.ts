@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BASE_MEMORY_BYTES, capacityCommand, DEFAULT_BYTES_PER_SAMPLE, estimateCapacity, formatBytes, MEMORY_PER_SERIES_BYTES, type CapacityEstimate, type CapacityInputs } from '../../src/cli/capacity.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { writePrometheusRuntime } from '../../src/stack/prometheus.ts';
+import { writePrometheusRuntime } from '../../src/monitoring/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 import { instantQuery, startTestPrometheus, waitForQuery, type RunningServer } from '../support/prometheus.ts';
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parse } from 'yaml';
 import { renderPrometheusCommand } from '../../src/cli/render-prometheus.ts';
-import { PROMETHEUS_CONFIG } from '../../src/stack/prometheus.ts';
-import { REMOTE_WRITE_NAME } from '../../src/stack/remote-write.ts';
+import { PROMETHEUS_CONFIG } from '../../src/monitoring/paths.ts';
+import { REMOTE_WRITE_NAME } from '../../src/monitoring/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 
 const dir = tempDir('render-prometheus');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DASHBOARDS_DIR } from '../../src/dashboards/generate.ts';
+import { DASHBOARDS_DIR } from '../../src/monitoring/paths.ts';
 import { MAX_POINTS } from '../../src/dashboard-viewer/proxy.ts';
 import { HOME_DASHBOARD_UID, startViewer, type Viewer } from '../../src/dashboard-viewer/viewer.ts';
 import { freePort } from '../../src/stack/ports.ts';

@@ -10,14 +10,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { renderAlertmanagerConfig } from '../../src/alerting/render.ts';
+import { renderAlertmanagerConfig } from '../../src/monitoring/alertmanager.ts';
 import { alertingSchema, parseEnv, stackSchema } from '../../src/config.ts';
-import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
+import { OVERVIEW_UID, DASHBOARDS_DIR, DATASOURCES_DIR } from '../../src/monitoring/paths.ts';
 import { SECRET_FILES, SECRETS_DIR, secretPath, SMTP_CA_INPUT, type SecretPointer } from '../../src/deploy/compose-secrets.ts';
-import { DASHBOARDS_DIR } from '../../src/dashboards/generate.ts';
-import { DATASOURCES_DIR } from '../../src/dashboard-viewer/sources.ts';
 import { SERVICES } from '../../src/stack/services.ts';
-import { requireBinary } from '../../src/stack/packages.ts';
+import { requireBinary } from '../../src/packages.ts';
 import { COMPOSE_FILE, composeConfig, composeReferences, REQUIRED_COMPOSE_ENV, resolvedServices, ROOT, type ComposeService } from './support.ts';
 
 const services = resolvedServices();

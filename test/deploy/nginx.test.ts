@@ -18,7 +18,7 @@ import { buildApp, closeDependencies, createDependencies } from '../../src/app.t
 import { htpasswdCommand } from '../../src/cli/htpasswd.ts';
 import { apiSchema, parseEnv } from '../../src/config.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { requireBinary } from '../../src/stack/packages.ts';
+import { requireBinary } from '../../src/packages.ts';
 import { tempDir } from '../support/services.ts';
 import { ROOT } from './support.ts';
 

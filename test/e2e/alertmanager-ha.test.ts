@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { writePrometheusRuntime } from '../../src/stack/prometheus.ts';
+import { writePrometheusRuntime } from '../../src/monitoring/prometheus.ts';
 import { renderShortened } from '../support/alertmanager-config.ts';
 import { startTestPrometheus, type RunningServer } from '../support/prometheus.ts';
 import { tempDir } from '../support/services.ts';

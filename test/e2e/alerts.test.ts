@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { resolveTime } from '../../src/dashboard-viewer/public/time.js';
-import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
+import { OVERVIEW_UID } from '../../src/monitoring/paths.ts';
 import { runbookPath, runbookUrl } from '../../src/monitoring/rules.ts';
 import { dashboardRange, linksNamed, silenceMatchers } from '../support/message-links.ts';
 import { emailEnv, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runTraffic } from '../../src/cli/traffic.ts';
-import { DASHBOARDS_DIR } from '../../src/dashboards/generate.ts';
+import { DASHBOARDS_DIR } from '../../src/monitoring/paths.ts';
 import { dashboardQueries, expandVariables, type PanelJson } from '../../src/dashboards/grafana.ts';
 import { waitForData } from '../support/dashboard-data.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';

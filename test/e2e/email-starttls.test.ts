@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { doctorCommand } from '../../src/cli/doctor.ts';
 import { testAlertCommand } from '../../src/cli/test-alert.ts';
-import { alertFor } from '../../src/stack/prometheus.ts';
+import { alertFor } from '../../src/monitoring/rules.ts';
 import { SERVICES } from '../../src/stack/services.ts';
 import { emailEnv, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { postAlerts, prometheusIntervals, severityTimings, startTestStack, type TestStack } from '../support/stack.ts';

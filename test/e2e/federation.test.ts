@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { catalogue } from '../../src/metrics/catalogue.ts';
-import { PROMETHEUS_DIR, writePrometheusRuntime } from '../../src/stack/prometheus.ts';
+import { PROMETHEUS_DIR } from '../../src/monitoring/paths.ts';
+import { writePrometheusRuntime } from '../../src/monitoring/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 import { instantQuery, startTestPrometheus, waitForQuery, type RunningServer } from '../support/prometheus.ts';
 

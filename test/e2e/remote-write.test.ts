@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePort } from '../../src/stack/ports.ts';
-import { writePrometheusRuntime } from '../../src/stack/prometheus.ts';
+import { writePrometheusRuntime } from '../../src/monitoring/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 import { instantQuery, startTestPrometheus, startVictoriaMetrics, waitForQuery, type RunningServer } from '../support/prometheus.ts';
 

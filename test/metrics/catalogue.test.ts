@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { catalogue, exportedSeriesNames } from '../../src/metrics/catalogue.ts';
 import { listRecordingRules } from '../../src/monitoring/rules.ts';
-import { PROMETHEUS_DIR } from '../../src/stack/prometheus.ts';
+import { PROMETHEUS_DIR } from '../../src/monitoring/paths.ts';
 
 function files(dir: string, ext: RegExp): string[] {
   return readdirSync(dir).flatMap((entry) => {

@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { listAlerts, listAlertTestCases, listRecordingRules, RUNBOOKS_DIR, runbookPath, runbookUrl, SEVERITIES, yamlFiles } from '../../src/monitoring/rules.ts';
-import { requireBinary } from '../../src/stack/packages.ts';
-import { PROMETHEUS_DIR } from '../../src/stack/prometheus.ts';
+import { listAlerts, listAlertTestCases, listRecordingRules, runbookPath, runbookUrl, SEVERITIES, yamlFiles } from '../../src/monitoring/rules.ts';
+import { RUNBOOKS_DIR, PROMETHEUS_DIR } from '../../src/monitoring/paths.ts';
+import { requireBinary } from '../../src/packages.ts';
 
 const FEDERATION_DIR = join(PROMETHEUS_DIR, 'federation');
 const RULES = join(FEDERATION_DIR, 'rules');

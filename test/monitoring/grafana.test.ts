@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { dashboardQueries, expandVariables, PROMETHEUS_UID, type PanelJson } from '../../src/dashboards/grafana.ts';
-import { DASHBOARDS_DIR, generatedDashboards } from '../../src/dashboards/generate.ts';
-import { OVERVIEW_UID } from '../../src/dashboards/overview.ts';
+import { DASHBOARDS_DIR, OVERVIEW_UID } from '../../src/monitoring/paths.ts';
+import { generatedDashboards } from '../../src/dashboards/generate.ts';
 import { THRESHOLDS } from '../../src/dashboards/overview/common.ts';
 import { exportedSeriesNames } from '../../src/metrics/catalogue.ts';
 import { listAlerts, listRecordingRules, metricNamesInExpr } from '../../src/monitoring/rules.ts';
-import { requireBinary } from '../../src/stack/packages.ts';
+import { requireBinary } from '../../src/packages.ts';
 import { resolvedServices, ROOT } from '../deploy/support.ts';
 import { tempDir } from '../support/services.ts';
 

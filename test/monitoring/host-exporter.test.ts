@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
-import { RULES_DIR } from '../../src/stack/prometheus.ts';
+import { RULES_DIR } from '../../src/monitoring/paths.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { SERVICES, type StackContext } from '../../src/stack/services.ts';
 import { startTestPrometheus, waitForQuery } from '../support/prometheus.ts';

@@ -10,24 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { exportedSeriesNames } from '../../src/metrics/catalogue.ts';
-import {
-  DEADMAN_ALERT,
-  listAlerts,
-  listAlertTestCases,
-  listRecordingRules,
-  metricNamesInExpr,
-  RULE_TESTS_DIR,
-  RUNBOOKS_DIR,
-  runbookPath,
-  runbookUrl,
-  SEVERITIES,
-  sourceMetrics,
-  yamlFiles,
-} from '../../src/monitoring/rules.ts';
-import { requireBinary } from '../../src/stack/packages.ts';
+import { DEADMAN_ALERT, listAlerts, listAlertTestCases, listRecordingRules, metricNamesInExpr, runbookPath, runbookUrl, SEVERITIES, sourceMetrics, yamlFiles } from '../../src/monitoring/rules.ts';
+import { RULE_TESTS_DIR, RUNBOOKS_DIR, PROMETHEUS_CONFIG, PROMETHEUS_DIR, RULES_DIR } from '../../src/monitoring/paths.ts';
+import { requireBinary } from '../../src/packages.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { httpReady, startProcess } from '../../src/stack/process.ts';
-import { PROMETHEUS_CONFIG, PROMETHEUS_DIR, RULES_DIR, writePrometheusRuntime } from '../../src/stack/prometheus.ts';
+import { writePrometheusRuntime } from '../../src/monitoring/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 
 /** Runs promtool; returns its exit code and combined output. */

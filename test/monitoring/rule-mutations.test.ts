@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CENTRAL_RULES, formatReport, REGIONAL_RULES, runMutationTesting } from '../../src/monitoring/mutation-testing.ts';
-import { applyMutants, formatDuration, mutantsOf, tokenize } from '../../src/monitoring/mutations.ts';
+import { applyMutants, mutantsOf, tokenize } from '../../src/monitoring/mutations.ts';
+import { formatDuration } from '../../src/monitoring/durations.ts';
 import { listRules, type PlacedRule } from '../../src/monitoring/rules.ts';
 import { tempDir } from '../support/services.ts';
 

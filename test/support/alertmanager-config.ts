@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { renderAlertmanagerConfig, TEMPLATES_DIR, type RenderedConfig } from '../../src/alerting/render.ts';
+import { renderAlertmanagerConfig, type RenderedConfig } from '../../src/monitoring/alertmanager.ts';
+import { TEMPLATES_DIR } from '../../src/monitoring/paths.ts';
 import { alertingSchema, parseEnv } from '../../src/config.ts';
 import { startAlertmanager, type RunningAlertmanager } from '../../src/stack/alertmanager.ts';
-import { requireBinary } from '../../src/stack/packages.ts';
+import { requireBinary } from '../../src/packages.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { writePrivateFile } from '../../src/private-file.ts';
 

@@ -1,10 +1,10 @@
 /**
  * Debian's Chromium driven by playwright-core, for the dashboard viewer's e2e test and benchmark:
  * headless, as root without the sandbox, a fresh profile in a temp dir, no background network
- * traffic. A missing browser fails naming the Debian package (src/stack/packages.ts).
+ * traffic. A missing browser fails naming the Debian package (src/packages.ts).
  */
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
-import { requireBinary } from '../../src/stack/packages.ts';
+import { requireBinary } from '../../src/packages.ts';
 import { tempDir } from './services.ts';
 
 /** Chromium switches that keep it from calling home (updates, safe browsing, metrics, sync). */

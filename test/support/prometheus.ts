@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requireBinary } from '../../src/stack/packages.ts';
+import { requireBinary } from '../../src/packages.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { httpReady, startProcess, type ManagedProcess } from '../../src/stack/process.ts';
 

@@ -5,9 +5,9 @@
  * real ones), and the alert printer's lines collected.
  */
 import { readFileSync } from 'node:fs';
-import { severityTimings as routeTimings } from '../../src/cli/endpoints.ts';
+import { severityTimings as routeTimings } from '../../src/monitoring/alertmanager.ts';
 import { freePort } from '../../src/stack/ports.ts';
-import { globalIntervals, parseDuration, type Intervals } from '../../src/stack/prometheus.ts';
+import { globalIntervals, parseDuration, type Intervals } from '../../src/monitoring/durations.ts';
 import { freeServicePorts, type ServiceName } from '../../src/stack/services.ts';
 import { startStack, type RunningStack } from '../../src/stack/stack.ts';
 import { tempDir } from './services.ts';

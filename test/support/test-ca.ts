@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireBinary } from '../../src/stack/packages.ts';
+import { requireBinary } from '../../src/packages.ts';
 import { tempDir } from './services.ts';
 
 /** A CA (its PEM file is what a client trusts) and a server certificate it signed. */

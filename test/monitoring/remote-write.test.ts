@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { parseEnv, stackSchema } from '../../src/config.ts';
-import { requireBinary } from '../../src/stack/packages.ts';
-import { PROMETHEUS_CONFIG, writePrometheusRuntime } from '../../src/stack/prometheus.ts';
-import { REMOTE_WRITE_NAME, withRemoteWrite } from '../../src/stack/remote-write.ts';
+import { requireBinary } from '../../src/packages.ts';
+import { PROMETHEUS_CONFIG } from '../../src/monitoring/paths.ts';
+import { writePrometheusRuntime, REMOTE_WRITE_NAME, withRemoteWrite } from '../../src/monitoring/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 
 const committed = readFileSync(PROMETHEUS_CONFIG, 'utf8');

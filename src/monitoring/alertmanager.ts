@@ -6,20 +6,16 @@
  * credentials are written into the rendered file itself: it is mode 0600, never logged, never
  * committed. What this module decides (channels on or off, where routes to a missing channel go)
  * is described at the top of the template, which owns the routing.
+ *
+ * It also reads Alertmanager configs back: the receivers and integrations of a running one (for
+ * `doctor`), and the group_wait/group_interval of a severity's route (for the bounds the launcher
+ * prints and the tests wait for).
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { AlertingConfig } from '../config.ts';
-import { OVERVIEW_UID } from '../dashboards/overview.ts';
-
-/** `monitoring/alertmanager/` of this checkout. */
-export const ALERTMANAGER_DIR = fileURLToPath(new URL('../../monitoring/alertmanager/', import.meta.url));
-/** The routing template (not a loadable config: it has no credentials). */
-export const TEMPLATE_FILE = join(ALERTMANAGER_DIR, 'alertmanager.template.yml');
-/** The message templates of this checkout; compose mounts them at `/etc/alertmanager/templates`. */
-export const TEMPLATES_DIR = join(ALERTMANAGER_DIR, 'templates');
+import { OVERVIEW_UID, TEMPLATE_FILE } from './paths.ts';
 
 /** Receiver names in the template; the routing tests and docs/alerting.md use them. */
 export const RECEIVERS = { telegram: 'telegram', email: 'email', webhook: 'webhook', watchdog: 'watchdog' } as const;
@@ -264,5 +260,43 @@ export function renderAlertmanagerConfig(config: AlertingConfig, options: Render
     yaml: HEADER + stringify(rendered, { version: '1.1', lineWidth: 0 }),
     channels: { telegram: telegram.on, email: email.on, webhook: used.has(RECEIVERS.webhook) },
     warnings,
+  };
+}
+
+/** A receiver of Alertmanager's loaded config with the integrations it sends through. */
+export interface ReceiverInfo {
+  name: string;
+  integrations: string[];
+}
+
+/** Receivers of the config Alertmanager runs (its /api/v2/status, secrets masked by Alertmanager). */
+export function receiversOf(status: { config: { original: string } }): ReceiverInfo[] {
+  const doc = parse(status.config.original) as { receivers?: Array<Record<string, unknown>> };
+  return (doc.receivers ?? []).map((r) => ({
+    name: String(r.name),
+    integrations: Object.keys(r)
+      .filter((k) => k.endsWith('_configs') && Array.isArray(r[k]) && (r[k] as unknown[]).length > 0)
+      .map((k) => k.replace(/_configs$/, '')),
+  }));
+}
+
+interface RouteTimings {
+  matchers?: string[];
+  group_wait?: string;
+  group_interval?: string;
+  routes?: RouteTimings[];
+}
+
+/**
+ * group_wait and group_interval (as written, e.g. `10s`) of the top-level route matching
+ * `severity="<severity>"` in an Alertmanager config, falling back to the root route's, then to
+ * Alertmanager's defaults (30s, 5m).
+ */
+export function severityTimings(configYaml: string, severity: string): { groupWait: string; groupInterval: string } {
+  const doc = parse(configYaml, { intAsBigInt: true }) as { route: RouteTimings };
+  const route = doc.route.routes?.find((r) => r.matchers?.includes(`severity="${severity}"`));
+  return {
+    groupWait: route?.group_wait ?? doc.route.group_wait ?? '30s',
+    groupInterval: route?.group_interval ?? doc.route.group_interval ?? '5m',
   };
 }
