@@ -1,28 +1,17 @@
 /**
- * `npm start`: the whole local stack in the foreground (src/stack/stack.ts). Loads `.env`,
- * validates the configuration (one line naming a bad variable, exit 1, before anything starts),
+ * `npm start`: the whole local stack in the foreground (src/stack/stack.ts). Loads `.env`, parses
+ * and validates the configuration once (one line naming a bad variable, exit 1, before anything starts),
  * starts everything, prints the URLs and the active alert channels, then prints only alerts and
  * errors (each service logs to DATA_DIR/logs/). Ctrl+C or SIGTERM stops every child.
  */
 import 'dotenv/config';
-import { alertingSchema, apiSchema, ConfigError, parseEnv, stackSchema } from '../config.ts';
+import { ConfigError } from '../config.ts';
 import { MissingBinaryError } from '../packages.ts';
+import { parseStackSettings } from './settings.ts';
 import { apiDownWorstCaseMs, startStack, StackError, type RunningStack } from './stack.ts';
 
 const err = (line: string) => process.stderr.write(`${line}\n`);
 const out = (line: string) => process.stdout.write(`${line}\n`);
-
-/** Validates every section; the stack supplies DATABASE_URL, REDIS_URL and JWT_SECRET when unset. */
-function validate(env: NodeJS.ProcessEnv): void {
-  parseEnv(stackSchema, env);
-  parseEnv(alertingSchema, env);
-  parseEnv(apiSchema, {
-    ...env,
-    DATABASE_URL: env.DATABASE_URL || 'postgresql://stack@127.0.0.1/samokoder',
-    REDIS_URL: env.REDIS_URL || 'redis://127.0.0.1',
-    JWT_SECRET: env.JWT_SECRET || 'generated-by-the-stack-generated-by-the-stack',
-  });
-}
 
 function printSummary(stack: RunningStack): void {
   const rows: Array<[string, string]> = [
@@ -66,9 +55,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
-  validate(process.env);
+  const settings = parseStackSettings(process.env);
   err('Starting the Samokoder stack (PostgreSQL, Redis, API, exporters, Alertmanager, Prometheus, dashboards)...');
-  stack = await startStack({
+  stack = await startStack(settings, {
     signal: starting.signal,
     onProgress: (line) => {
       if (!stopping) err(`  ${line}`);

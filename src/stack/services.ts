@@ -5,20 +5,19 @@
  * with docker-compose.yml. The order of {@link SERVICES} is the start order (dependencies first).
  */
 import { join } from 'node:path';
-import { alertingSchema, type StackConfig } from '../config.ts';
+import type { StackConfig } from '../config.ts';
+import type { Intervals } from '../monitoring/durations.ts';
+import { BLACKBOX_CONFIG } from '../monitoring/paths.ts';
+import { writePrometheusRuntime, type ScrapeTarget } from '../monitoring/prometheus.ts';
+import { redisPasswordFile } from '../monitoring/secret-formats.ts';
+import { requireBinary, type DebianBinary } from '../packages.ts';
+import { persistentSecret, writePrivateFile } from '../private-file.ts';
 import { startAlertPrinter } from './alert-printer.ts';
 import { startAlertmanager } from './alertmanager.ts';
-import type { DebianBinary } from '../packages.ts';
-import { requireBinary } from '../packages.ts';
 import { startPostgres } from './postgres.ts';
 import { freePort } from './ports.ts';
 import { httpReady, startProcess, type ManagedProcess } from './process.ts';
-import { writePrometheusRuntime, type ScrapeTarget } from '../monitoring/prometheus.ts';
-import { type Intervals } from '../monitoring/durations.ts';
 import { startRedis } from './redis.ts';
-import { redisPasswordFile } from '../monitoring/secret-formats.ts';
-import { BLACKBOX_CONFIG } from '../monitoring/paths.ts';
-import { persistentSecret, writePrivateFile } from '../private-file.ts';
 
 export type ServiceName =
   | 'postgres'
@@ -33,33 +32,51 @@ export type ServiceName =
   | 'prometheus'
   | 'dashboard';
 
-/** Everything a service needs to start; built once by the stack (src/stack/stack.ts). */
+/** What every service may read to start; built once by the launcher (src/stack/stack.ts), never changed. */
 export interface StackContext {
   /** Repository root (the API runs from here). */
-  root: string;
+  readonly root: string;
   /** Absolute DATA_DIR; every service keeps its data below it. */
-  dataDir: string;
+  readonly dataDir: string;
   /** Absolute DATA_DIR/logs: one `<service>.log` each. */
-  logDir: string;
-  ports: Record<ServiceName, number>;
-  stack: StackConfig;
-  /** The environment the stack was started with (.env included): the API's configuration. */
-  env: NodeJS.ProcessEnv;
-  /** SAMOKODER_ENV and REGION, Prometheus' external labels. */
-  environment: string;
+  readonly logDir: string;
+  readonly ports: Readonly<Record<ServiceName, number>>;
+  readonly stack: StackConfig;
+  /** The API's environment from the settings (no alert channel credentials). */
+  readonly apiEnv: Readonly<Record<string, string>>;
+  /** SAMOKODER_ENV; with REGION, Prometheus' external labels. */
+  readonly environment: string;
   /** The rendered alertmanager.yml (mode 0600). */
-  alertmanagerConfigFile: string;
+  readonly alertmanagerConfigFile: string;
   /** Where the alert printer takes webhooks (ALERT_WEBHOOK_URL's path). */
-  alertPrinterPath: string;
+  readonly alertPrinterPath: string;
   /** Receives the printer's lines. */
-  printAlert: (line: string) => void;
+  readonly printAlert: (line: string) => void;
   /** Shorter global intervals for tests (the rules stay the real ones). */
-  prometheusIntervals?: Intervals;
-  jwtSecret: string;
-  /** Set from the environment when external, or by the postgres/redis services when they start. Secret. */
+  readonly prometheusIntervals?: Intervals;
+  /** JWT_SECRET, or the one the launcher generated and keeps in DATA_DIR. Secret. */
+  readonly jwtSecret: string;
+  /** METRICS_TOKEN, for Prometheus' scrape of the API. Secret. */
+  readonly metricsToken?: string;
+  /** External services configured instead of the stack's own (DATABASE_URL, REDIS_URL). Secret. */
+  readonly external: { readonly databaseUrl?: string; readonly redisUrl?: string };
+}
+
+/**
+ * What a service hands to the services that declare it in `dependsOn` (and to no other): the
+ * addresses it was started on, with their generated credentials. Secret.
+ */
+export interface Provided {
   databaseUrl?: string;
+  /** A PostgreSQL role for the exporter (pg_monitor), when the stack created one. */
   exporterDatabaseUrl?: string;
   redisUrl?: string;
+}
+
+/** A started service: its process, and what it provides. */
+export interface StartedService {
+  process: ManagedProcess;
+  provides?: Provided;
 }
 
 /** One service of the stack. */
@@ -69,7 +86,10 @@ export interface ServiceDefinition {
   binary: DebianBinary | 'node' | 'in-process';
   /** The variable that sets its port (named in "port in use" messages). */
   portVariable: string;
-  /** Services that must be running first (all earlier in {@link SERVICES}). */
+  /**
+   * Services that must be running first (all earlier in {@link SERVICES}); the only ones whose
+   * {@link Provided} values this one receives. The launcher refuses to start it otherwise.
+   */
   dependsOn: readonly ServiceName[];
   /** Its persistent data below DATA_DIR, if any. */
   dataDir?: string;
@@ -84,11 +104,26 @@ export interface ServiceDefinition {
    * same dashboard files.
    */
   compose?: { service: string; port: number };
-  /** False when not started: an external database/Redis, or no alert printer needed. */
-  enabled(ctx: StackContext, options: { printer: boolean }): boolean;
-  /** Starts it and resolves once its readiness probe passes. */
-  start(ctx: StackContext): Promise<ManagedProcess>;
+  /**
+   * An external service configured in its place (DATABASE_URL, REDIS_URL): what that provides.
+   * The service is then not started, and its dependents get these values instead.
+   */
+  external?(configured: StackContext['external']): Provided | undefined;
+  /** False when not needed (the alert printer when Alertmanager sends elsewhere); started by default. */
+  enabled?(options: { printer: boolean }): boolean;
+  /** Starts it with what its dependencies provide, and resolves once its readiness probe passes. */
+  start(ctx: StackContext, provided: Provided): Promise<StartedService>;
 }
+
+/** The value `key` of what a service's dependencies provide; throws naming what is missing. */
+function needs(provided: Provided, key: keyof Provided, service: ServiceName): string {
+  const value = provided[key];
+  if (value === undefined) throw new Error(`${service} needs ${key}, which none of its dependencies provides`);
+  return value;
+}
+
+/** A service that provides nothing to others: its process alone. */
+const started = async (starting: Promise<ManagedProcess>): Promise<StartedService> => ({ process: await starting });
 
 /** The log file of service `name` in the stack's log directory. */
 export const serviceLogFile = (logDir: string, name: ServiceName) => join(logDir, `${name}.log`);
@@ -114,11 +149,6 @@ function startTypeScript(ctx: StackContext, name: ServiceName, script: string, r
   });
 }
 
-/** The environment without the alert channels' credentials: the API has no use for them. */
-function apiEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !(key in alertingSchema.shape)));
-}
-
 /** Debian's node_exporter collectors that matter for a single host; the rest are slow or noisy in containers. */
 const NODE_COLLECTORS = ['cpu', 'meminfo', 'filesystem', 'loadavg', 'diskstats', 'netdev', 'stat', 'time', 'uname', 'os', 'pressure'];
 
@@ -131,12 +161,10 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dependsOn: [],
     dataDir: 'postgres',
     compose: { service: 'postgres', port: 5432 },
-    enabled: (ctx) => ctx.env.DATABASE_URL === undefined || ctx.env.DATABASE_URL === '',
+    external: ({ databaseUrl }) => (databaseUrl ? { databaseUrl } : undefined),
     async start(ctx) {
       const pg = await startPostgres(join(ctx.dataDir, 'postgres'), ctx.ports.postgres, log(ctx, 'postgres'));
-      ctx.databaseUrl = pg.databaseUrl;
-      ctx.exporterDatabaseUrl = pg.exporterUrl;
-      return pg.process;
+      return { process: pg.process, provides: { databaseUrl: pg.databaseUrl, exporterDatabaseUrl: pg.exporterUrl } };
     },
   },
   {
@@ -146,13 +174,12 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dependsOn: [],
     dataDir: 'redis',
     compose: { service: 'redis', port: 6379 },
-    enabled: (ctx) => ctx.env.REDIS_URL === undefined || ctx.env.REDIS_URL === '',
+    external: ({ redisUrl }) => (redisUrl ? { redisUrl } : undefined),
     async start(ctx) {
       const dir = join(ctx.dataDir, 'redis');
       const password = persistentSecret(join(dir, 'redis.password'), 24);
       const redis = await startRedis(dir, ctx.ports.redis, { persist: true, logFile: log(ctx, 'redis'), password });
-      ctx.redisUrl = redis.redisUrl;
-      return redis.process;
+      return { process: redis.process, provides: { redisUrl: redis.redisUrl } };
     },
   },
   {
@@ -162,17 +189,16 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dependsOn: ['postgres', 'redis'],
     scrape: { job: 'samokoder-api', instance: 'api', metricsPath: '/metrics' },
     compose: { service: 'api', port: 8000 },
-    enabled: () => true,
-    start: (ctx) =>
-      startTypeScript(ctx, 'api', 'server.ts', '/health', {
-        ...apiEnvironment(ctx.env),
-        DATABASE_URL: ctx.databaseUrl,
-        REDIS_URL: ctx.redisUrl,
+    start: async (ctx, provided) =>
+      started(startTypeScript(ctx, 'api', 'server.ts', '/health', {
+        ...ctx.apiEnv,
+        DATABASE_URL: needs(provided, 'databaseUrl', 'api'),
+        REDIS_URL: needs(provided, 'redisUrl', 'api'),
         JWT_SECRET: ctx.jwtSecret,
         API_HOST: '127.0.0.1',
         API_PORT: String(ctx.ports.api),
         SAMOKODER_ENV: ctx.environment,
-      }),
+      })),
   },
   {
     name: 'postgres_exporter',
@@ -181,17 +207,16 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dependsOn: ['postgres'],
     scrape: { job: 'postgres', instance: 'postgres', metricsPath: '/metrics' },
     compose: { service: 'postgres-exporter', port: 9187 },
-    enabled: () => true,
-    start: (ctx) =>
-      startProcess({
+    start: (ctx, provided) =>
+      started(startProcess({
         name: 'postgres_exporter',
         command: requireBinary('prometheus-postgres-exporter'),
         args: [`--web.listen-address=127.0.0.1:${ctx.ports.postgres_exporter}`],
         // An external database is monitored with the application's own URL (pg_monitor is advisable).
-        env: { ...minimalEnv(), DATA_SOURCE_NAME: ctx.exporterDatabaseUrl ?? ctx.databaseUrl },
+        env: { ...minimalEnv(), DATA_SOURCE_NAME: provided.exporterDatabaseUrl ?? needs(provided, 'databaseUrl', 'postgres_exporter') },
         logFile: log(ctx, 'postgres_exporter'),
         ready: httpReady(local(ctx.ports.postgres_exporter, '/metrics')),
-      }),
+      })),
   },
   {
     name: 'redis_exporter',
@@ -200,11 +225,10 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dependsOn: ['redis'],
     scrape: { job: 'redis', instance: 'redis', metricsPath: '/metrics' },
     compose: { service: 'redis-exporter', port: 9121 },
-    enabled: () => true,
-    start(ctx) {
+    start(ctx, provided) {
       // Credentials never on the command line (`ps` shows it to every user): the password goes
       // in a 0600 file of the format compose's exporter reads, the user in the environment.
-      const url = new URL(ctx.redisUrl as string);
+      const url = new URL(needs(provided, 'redisUrl', 'redis_exporter'));
       const user = decodeURIComponent(url.username);
       const password = decodeURIComponent(url.password);
       url.username = '';
@@ -215,14 +239,14 @@ export const SERVICES: readonly ServiceDefinition[] = [
         env.REDIS_PASSWORD_FILE = join(ctx.dataDir, 'redis_exporter', 'password.json');
         writePrivateFile(env.REDIS_PASSWORD_FILE, redisPasswordFile(address, password));
       }
-      return startProcess({
+      return started(startProcess({
         name: 'redis_exporter',
         command: requireBinary('prometheus-redis-exporter'),
         args: [`-redis.addr=${address}`, `-web.listen-address=127.0.0.1:${ctx.ports.redis_exporter}`],
         env,
         logFile: log(ctx, 'redis_exporter'),
         ready: httpReady(local(ctx.ports.redis_exporter, '/metrics')),
-      });
+      }));
     },
   },
   {
@@ -232,16 +256,15 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dependsOn: [],
     scrape: { job: 'node', instance: 'node', metricsPath: '/metrics' },
     compose: { service: 'node-exporter', port: 9100 },
-    enabled: () => true,
     start: (ctx) =>
-      startProcess({
+      started(startProcess({
         name: 'node_exporter',
         command: requireBinary('prometheus-node-exporter'),
         args: [`--web.listen-address=127.0.0.1:${ctx.ports.node_exporter}`, '--collector.disable-defaults', ...NODE_COLLECTORS.map((c) => `--collector.${c}`)],
         env: minimalEnv(),
         logFile: log(ctx, 'node_exporter'),
         ready: httpReady(local(ctx.ports.node_exporter, '/metrics')),
-      }),
+      })),
   },
   {
     name: 'blackbox_exporter',
@@ -251,16 +274,15 @@ export const SERVICES: readonly ServiceDefinition[] = [
     // The API as its users reach it (compose probes through nginx); `instance` is the API's.
     scrape: { job: 'blackbox', instance: 'api', metricsPath: '/probe', probe: { url: (ctx) => local(ctx.ports.api, '/health'), module: 'http_health' } },
     compose: { service: 'blackbox-exporter', port: 9115 },
-    enabled: () => true,
     start: (ctx) =>
-      startProcess({
+      started(startProcess({
         name: 'blackbox_exporter',
         command: requireBinary('prometheus-blackbox-exporter'),
         args: [`--config.file=${BLACKBOX_CONFIG}`, `--web.listen-address=127.0.0.1:${ctx.ports.blackbox_exporter}`],
         env: minimalEnv(),
         logFile: log(ctx, 'blackbox_exporter'),
         ready: httpReady(local(ctx.ports.blackbox_exporter, '/-/healthy')),
-      }),
+      })),
   },
   {
     name: 'alert_printer',
@@ -268,12 +290,12 @@ export const SERVICES: readonly ServiceDefinition[] = [
     portVariable: 'ALERT_WEBHOOK_URL',
     dependsOn: [],
     // Only when Alertmanager sends to the webhook (no channel configured) at a local address.
-    enabled: (_ctx, options) => options.printer,
+    enabled: (options) => options.printer,
     async start(ctx) {
       const printer = await startAlertPrinter(ctx.ports.alert_printer, ctx.alertPrinterPath, ctx.printAlert);
       let closed!: (code: number) => void;
       const exited = new Promise<number | string>((resolve) => (closed = resolve));
-      return {
+      const printerProcess: ManagedProcess = {
         name: 'alert_printer',
         pid: process.pid, // in the launcher itself: never recorded as a leftover
         stopSignal: 'SIGTERM',
@@ -284,6 +306,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
           closed(0);
         },
       };
+      return { process: printerProcess };
     },
   },
   {
@@ -294,7 +317,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dataDir: 'alertmanager',
     scrape: { job: 'alertmanager', instance: 'alertmanager', metricsPath: '/metrics' },
     compose: { service: 'alertmanager', port: 9093 },
-    enabled: () => true,
     async start(ctx) {
       const am = await startAlertmanager({
         configFile: ctx.alertmanagerConfigFile,
@@ -302,7 +324,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
         port: ctx.ports.alertmanager,
         logFile: log(ctx, 'alertmanager'),
       });
-      return am.process;
+      return { process: am.process };
     },
   },
   {
@@ -313,14 +335,13 @@ export const SERVICES: readonly ServiceDefinition[] = [
     dataDir: 'prometheus',
     scrape: { job: 'prometheus', instance: 'prometheus', metricsPath: '/metrics' },
     compose: { service: 'prometheus', port: 9090 },
-    enabled: () => true,
     start(ctx) {
       const configFile = writePrometheusRuntime(join(ctx.dataDir, 'prometheus-runtime'), scrapeTargets(ctx), {
         intervals: ctx.prometheusIntervals,
         remoteWriteUrl: ctx.stack.REMOTE_WRITE_URL,
-        metricsToken: ctx.env.METRICS_TOKEN || undefined,
+        metricsToken: ctx.metricsToken,
       });
-      return startProcess({
+      return started(startProcess({
         name: 'prometheus',
         command: requireBinary('prometheus'),
         args: prometheusArgs(ctx, configFile),
@@ -328,7 +349,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
         logFile: log(ctx, 'prometheus'),
         ready: httpReady(local(ctx.ports.prometheus, '/-/ready')),
         readyTimeoutMs: 60_000, // replaying a large WAL after a restart takes a while
-      });
+      }));
     },
   },
   {
@@ -337,13 +358,12 @@ export const SERVICES: readonly ServiceDefinition[] = [
     portVariable: 'DASHBOARD_PORT',
     dependsOn: ['prometheus'],
     compose: { service: 'grafana', port: 3000 },
-    enabled: () => true,
     start: (ctx) =>
-      startTypeScript(ctx, 'dashboard', 'dashboard-viewer/server.ts', '/api/health', {
+      started(startTypeScript(ctx, 'dashboard', 'dashboard-viewer/server.ts', '/api/health', {
         ...minimalEnv(),
         DASHBOARD_PORT: String(ctx.ports.dashboard),
         PROMETHEUS_URL: local(ctx.ports.prometheus),
-      }),
+      })),
   },
 ];
 

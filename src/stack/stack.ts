@@ -1,16 +1,18 @@
 /**
  * The local stack, started and stopped as one: `npm start` (src/stack/main.ts) and the e2e tests
- * both call {@link startStack}. Before anything starts it validates the configuration, checks every
- * binary and every port; then it starts the services of src/stack/services.ts in order, waits for
- * each to be ready and for every Prometheus target to be up. A failure stops what was started and
- * throws: never a half-started stack. A child that dies later is reported through `onCrash`.
+ * both call {@link startStack} with the settings parsed from the environment once
+ * (src/stack/settings.ts). Before anything starts it checks every binary, every port and every
+ * declared dependency; then it starts the services of src/stack/services.ts in order, hands each
+ * what its dependencies provide, waits for each to be ready and for every Prometheus target to be
+ * up. A failure stops what was started and throws: never a half-started stack. A child that dies
+ * later is reported through `onCrash`.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { REPO_ROOT, TEMPLATES_DIR } from '../monitoring/paths.ts';
 import { renderAlertmanagerConfig, type Channels, severityTimings } from '../monitoring/alertmanager.ts';
-import { alertingSchema, apiSchema, parseEnv, stackSchema, type StackConfig } from '../config.ts';
+import type { StackConfig } from '../config.ts';
 import { requireBinary } from '../packages.ts';
 import { clearRecord, recordChildren, runningLauncher, stopLeftovers } from './leftovers.ts';
 import { isPortFree } from './ports.ts';
@@ -18,13 +20,12 @@ import type { ManagedProcess } from './process.ts';
 import { alertFor } from '../monitoring/rules.ts';
 import { globalIntervals, parseDuration, type Intervals } from '../monitoring/durations.ts';
 import { waitForTargetsUp } from './prometheus.ts';
-import { SERVICES, type ServiceDefinition, type ServiceName, type StackContext } from './services.ts';
+import { SERVICES, type Provided, type ServiceDefinition, type ServiceName, type StackContext } from './services.ts';
+import type { StackSettings } from './settings.ts';
 import { persistentSecret, writePrivateFile } from '../private-file.ts';
 
 
 export interface StackOptions {
-  /** The environment (with .env already loaded); `process.env` by default. */
-  env?: NodeJS.ProcessEnv;
   /** Shorter Prometheus intervals (tests); the rules stay the real ones. */
   prometheusIntervals?: Intervals;
   /** Receives the alert printer's lines; stdout by default. */
@@ -78,24 +79,17 @@ export function stackDirs(config: StackConfig): { dataDir: string; logDir: strin
   return { dataDir, logDir: join(dataDir, 'logs') };
 }
 
-/** The JWT secret of the local stack: JWT_SECRET, or one generated once and kept in DATA_DIR (0600). */
-function jwtSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
-  if (env.JWT_SECRET) return env.JWT_SECRET;
-  return persistentSecret(join(dataDir, 'jwt-secret'), 48);
-}
-
-/** Port of each service from the configuration (the alert printer's from ALERT_WEBHOOK_URL). */
-function resolvePorts(env: NodeJS.ProcessEnv): { ports: Record<ServiceName, number>; printerPath: string; printerLocal: boolean } {
-  const stack = parseEnv(stackSchema, env);
-  const alerting = parseEnv(alertingSchema, env);
-  const webhook = new URL(alerting.ALERT_WEBHOOK_URL);
-  const byVariable: Record<string, number> = {
-    ...Object.fromEntries(Object.entries(stack).filter(([, v]) => typeof v === 'number')),
-    API_PORT: apiSchema.shape.API_PORT.parse(env.API_PORT),
-    ALERT_WEBHOOK_URL: Number(webhook.port || (webhook.protocol === 'https:' ? 443 : 80)),
-  };
-  const ports = Object.fromEntries(SERVICES.map((s) => [s.name, byVariable[s.portVariable]])) as Record<ServiceName, number>;
-  return { ports, printerPath: webhook.pathname, printerLocal: webhook.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(webhook.hostname) };
+/**
+ * Throws unless each service's dependencies come before it: started earlier, or replaced by an
+ * external service that provides the same.
+ */
+export function checkDependencies(services: readonly Pick<ServiceDefinition, 'name' | 'dependsOn'>[], external: ReadonlySet<ServiceName>): void {
+  const before = new Set<ServiceName>(external);
+  for (const s of services) {
+    const missing = s.dependsOn.filter((d) => !before.has(d));
+    if (missing.length) throw new StackError(`${s.name} depends on ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not started before it`);
+    before.add(s.name);
+  }
 }
 
 /**
@@ -137,39 +131,46 @@ async function checkPorts(services: ServiceDefinition[], ports: Record<ServiceNa
   }
 }
 
-/** Starts the whole stack; see the module comment. */
-export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
-  const env = options.env ?? process.env;
-  const progress = options.onProgress ?? (() => {});
-  // Configuration first: a bad variable is reported before anything starts.
-  const stack = parseEnv(stackSchema, env);
-  const alerting = parseEnv(alertingSchema, env);
-  const environment = apiSchema.shape.SAMOKODER_ENV.parse(env.SAMOKODER_ENV);
-  const { ports, printerPath, printerLocal } = resolvePorts(env);
+/** What the services `def` declares in `dependsOn` provide: those values, and no other service's. */
+export function providedTo(def: Pick<ServiceDefinition, 'dependsOn'>, provided: ReadonlyMap<ServiceName, Provided>): Provided {
+  return Object.assign({}, ...def.dependsOn.map((d) => provided.get(d) ?? {}));
+}
 
-  const { dataDir, logDir } = stackDirs(stack);
+/** Starts the whole stack; see the module comment. */
+export async function startStack(settings: StackSettings, options: StackOptions = {}): Promise<RunningStack> {
+  const progress = options.onProgress ?? (() => {});
+  const { ports, alerting } = settings;
+  const { dataDir, logDir } = stackDirs(settings.stack);
   const dashboardUrl = `http://127.0.0.1:${ports.dashboard}`;
   // Unless DASHBOARD_URL says otherwise, the messages' dashboard links open this stack's viewer, on its port.
-  const rendered = renderAlertmanagerConfig(env.DASHBOARD_URL?.trim() ? alerting : { ...alerting, DASHBOARD_URL: dashboardUrl }, { templatesDir: TEMPLATES_DIR });
-  const printer = rendered.channels.webhook && printerLocal;
+  const rendered = renderAlertmanagerConfig(settings.dashboardUrlSet ? alerting : { ...alerting, DASHBOARD_URL: dashboardUrl }, { templatesDir: TEMPLATES_DIR });
+  const printer = rendered.channels.webhook && settings.alertPrinter.local;
+  const alertmanagerConfigFile = join(dataDir, 'alertmanager', 'alertmanager.yml');
 
-  const ctx: StackContext = {
+  // What external services provide in place of the stack's own; those are not started.
+  const provided = new Map<ServiceName, Provided>();
+  for (const s of SERVICES) {
+    const external = s.external?.(settings.external);
+    if (external) provided.set(s.name, external);
+  }
+  const services = SERVICES.filter((s) => !provided.has(s.name) && (s.enabled?.({ printer }) ?? true));
+  checkDependencies(services, new Set(provided.keys()));
+
+  const shared: Omit<StackContext, 'jwtSecret'> = {
     root: REPO_ROOT,
     dataDir,
     logDir,
     ports,
-    stack,
-    env,
-    environment,
-    alertmanagerConfigFile: join(dataDir, 'alertmanager', 'alertmanager.yml'),
-    alertPrinterPath: printerPath,
+    stack: settings.stack,
+    apiEnv: settings.apiEnv,
+    environment: settings.environment,
+    alertmanagerConfigFile,
+    alertPrinterPath: settings.alertPrinter.path,
     printAlert: options.onAlert ?? ((line) => process.stdout.write(`${line}\n`)),
     prometheusIntervals: options.prometheusIntervals,
-    jwtSecret: '',
-    databaseUrl: env.DATABASE_URL || undefined,
-    redisUrl: env.REDIS_URL || undefined,
+    metricsToken: settings.metricsToken,
+    external: settings.external,
   };
-  const services = SERVICES.filter((s) => s.enabled(ctx, { printer }));
 
   for (const s of services) if (s.binary !== 'node' && s.binary !== 'in-process') requireBinary(s.binary);
   const launcher = runningLauncher(dataDir);
@@ -184,8 +185,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   mkdirSync(logDir, { recursive: true });
   // PostgreSQL runs as the postgres user when we are root: it must be able to traverse DATA_DIR.
   if (process.getuid?.() === 0) chmodSync(dataDir, 0o711);
-  ctx.jwtSecret = jwtSecret(env, dataDir);
-  writePrivateFile(ctx.alertmanagerConfigFile, rendered.yaml);
+  // The JWT secret: JWT_SECRET, or one generated once and kept in DATA_DIR (0600).
+  const ctx: StackContext = { ...shared, jwtSecret: settings.jwtSecret ?? persistentSecret(join(dataDir, 'jwt-secret'), 48) };
+  writePrivateFile(alertmanagerConfigFile, rendered.yaml);
 
   const handles = new Map<ServiceName, ServiceHandle>();
   const expectedExit = new Set<ManagedProcess>();
@@ -202,7 +204,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
 
   const record = () => recordChildren(dataDir, [...handles.values()].map((h) => h.process));
   const launch = async (def: ServiceDefinition): Promise<void> => {
-    const proc = await def.start(ctx);
+    const inputs = providedTo(def, provided);
+    const { process: proc, provides } = await def.start(ctx, inputs);
+    if (provides) provided.set(def.name, provides);
     watch(def.name, proc);
     const handle: ServiceHandle = {
       name: def.name,
@@ -213,7 +217,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       },
       async restart() {
         await handle.stop();
-        const next = await def.start(ctx);
+        const { process: next } = await def.start(ctx, inputs);
         watch(def.name, next);
         (handle as { process: ManagedProcess }).process = next;
         record();
@@ -265,13 +269,13 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
       prometheus: prometheusUrl,
       alertmanager: `http://127.0.0.1:${ports.alertmanager}`,
       dashboard: dashboardUrl,
-      ...(printer ? { alertPrinter: `http://127.0.0.1:${ports.alert_printer}${printerPath}` } : {}),
+      ...(printer ? { alertPrinter: `http://127.0.0.1:${ports.alert_printer}${settings.alertPrinter.path}` } : {}),
     },
     channels: rendered.channels,
     warnings: rendered.warnings,
     dataDir,
     logDir,
-    alertmanagerConfigFile: ctx.alertmanagerConfigFile,
+    alertmanagerConfigFile,
     prometheusConfigFile: join(dataDir, 'prometheus-runtime', 'prometheus.yml'),
     ports,
     service(name) {

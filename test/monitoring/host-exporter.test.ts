@@ -19,7 +19,7 @@ test("the host rules read this machine's filesystems and memory from the stack's
   const nodeExporter = SERVICES.find((s) => s.name === 'node_exporter');
   assert.ok(nodeExporter);
   // The service needs only its port and log directory.
-  const exporter = await nodeExporter.start({ ports: { node_exporter: port }, logDir: dir.path } as unknown as StackContext);
+  const { process: exporter } = await nodeExporter.start({ ports: { node_exporter: port }, logDir: dir.path } as unknown as StackContext, {});
   const configFile = join(dir.path, 'prometheus.yml');
   writeFileSync(
     configFile,

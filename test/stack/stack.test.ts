@@ -17,8 +17,10 @@ import { alertFor } from '../../src/monitoring/rules.ts';
 import { configuredJobs, writePrometheusRuntime } from '../../src/monitoring/prometheus.ts';
 import { parseDuration } from '../../src/monitoring/durations.ts';
 import { PROMETHEUS_CONFIG, RULES_DIR } from '../../src/monitoring/paths.ts';
-import { SERVICES } from '../../src/stack/services.ts';
-import { startStack, StackError } from '../../src/stack/stack.ts';
+import { ConfigError } from '../../src/config.ts';
+import { SERVICES, type Provided, type ServiceDefinition, type ServiceName } from '../../src/stack/services.ts';
+import { parseStackSettings } from '../../src/stack/settings.ts';
+import { checkDependencies, providedTo, startStack, StackError } from '../../src/stack/stack.ts';
 import { tempDir } from '../support/services.ts';
 
 test('services start after their dependencies, and every scrape job is a job of prometheus.yml', () => {
@@ -33,6 +35,42 @@ test('services start after their dependencies, and every scrape job is a job of 
   // Every job of prometheus.yml has a local service, except compose-only cAdvisor.
   assert.deepEqual(jobs.filter((j) => !scraped.includes(j)), ['cadvisor']);
   assert.equal(new Set(scraped).size, scraped.length, 'one service per job');
+});
+
+test('the launcher refuses a service whose dependency does not start before it; an external service counts as started', () => {
+  const api = { name: 'api', dependsOn: ['postgres', 'redis'] } as const;
+  assert.throws(() => checkDependencies([api, { name: 'postgres', dependsOn: [] }], new Set(['redis'])), (err: Error) => {
+    assert.ok(err instanceof StackError);
+    assert.equal(err.message, 'api depends on postgres, which is not started before it');
+    return true;
+  });
+  assert.doesNotThrow(() => checkDependencies([{ name: 'postgres', dependsOn: [] }, api], new Set(['redis'])));
+  assert.throws(() => checkDependencies([api], new Set()), /api depends on postgres, redis, which are not started before it/);
+  for (const [i, s] of SERVICES.entries()) assert.doesNotThrow(() => checkDependencies(SERVICES.slice(0, i + 1), new Set()), s.name);
+});
+
+test('a service gets what its declared dependencies provide, and nothing from the others', () => {
+  const provided = new Map<ServiceName, Provided>([
+    ['postgres', { databaseUrl: 'postgresql://app@db', exporterDatabaseUrl: 'postgresql://exporter@db' }],
+    ['redis', { redisUrl: 'redis://:pw@cache' }],
+  ]);
+  const byName = (name: ServiceName) => SERVICES.find((s) => s.name === name) as ServiceDefinition;
+  assert.deepEqual(providedTo(byName('api'), provided), { databaseUrl: 'postgresql://app@db', exporterDatabaseUrl: 'postgresql://exporter@db', redisUrl: 'redis://:pw@cache' });
+  assert.deepEqual(providedTo(byName('redis_exporter'), provided), { redisUrl: 'redis://:pw@cache' });
+  assert.deepEqual(providedTo(byName('postgres_exporter'), provided), { databaseUrl: 'postgresql://app@db', exporterDatabaseUrl: 'postgresql://exporter@db' });
+  assert.deepEqual(providedTo(byName('prometheus'), provided), {});
+});
+
+test('the settings: parsed once, external DATABASE_URL/REDIS_URL replace the stack\'s own, a bad variable is named', () => {
+  const settings = parseStackSettings({ DATABASE_URL: 'postgresql://app:pw@db.example.com/samokoder', REDIS_URL: '', TELEGRAM_BOT_TOKEN: '123:abc', API_PORT: '8123' });
+  assert.deepEqual(settings.external, { databaseUrl: 'postgresql://app:pw@db.example.com/samokoder', redisUrl: undefined });
+  assert.equal(settings.ports.api, 8123);
+  assert.equal(settings.apiEnv.TELEGRAM_BOT_TOKEN, undefined, 'alert credentials are not the API\'s');
+  const postgres = SERVICES.find((s) => s.name === 'postgres') as ServiceDefinition;
+  assert.deepEqual(postgres.external?.(settings.external), { databaseUrl: 'postgresql://app:pw@db.example.com/samokoder' });
+  assert.equal(SERVICES.find((s) => s.name === 'redis')?.external?.(settings.external), undefined);
+  assert.throws(() => parseStackSettings({ LOG_LEVEL: 'loud' }), (err: Error) => err instanceof ConfigError && /LOG_LEVEL/.test(err.message));
+  assert.throws(() => parseStackSettings({ PROMETHEUS_PORT: '70000' }), (err: Error) => err instanceof ConfigError && /PROMETHEUS_PORT/.test(err.message));
 });
 
 test('a port in use is refused, naming the port, the service and its variable, before anything starts', async () => {
@@ -55,7 +93,7 @@ test('a port in use is refused, naming the port, the service and its variable, b
       PROMETHEUS_PORT: String(taken),
       ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts`,
     };
-    await assert.rejects(startStack({ env }), (err: Error) => {
+    await assert.rejects(startStack(parseStackSettings(env)), (err: Error) => {
       assert.ok(err instanceof StackError);
       assert.match(err.message, new RegExp(`port ${taken} for prometheus is already in use.*PROMETHEUS_PORT`));
       return true;
@@ -177,9 +215,10 @@ test('a service that fails to start: a StackError naming it and its output, and 
   try {
     const names = ['POSTGRES_PORT', 'REDIS_PORT', 'API_PORT', 'POSTGRES_EXPORTER_PORT', 'REDIS_EXPORTER_PORT', 'NODE_EXPORTER_PORT', 'ALERTMANAGER_PORT', 'PROMETHEUS_PORT'];
     const ports: Record<string, string> = Object.fromEntries(await Promise.all(names.map(async (n) => [n, String(await freePort())])));
-    // The API validates its own configuration and exits 1: it fails after PostgreSQL and Redis are up.
-    const env = { PATH: process.env.PATH, DATA_DIR: dir.path, LOG_LEVEL: 'loud', ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts`, ...ports };
-    await assert.rejects(startStack({ env }), (err: Error) => {
+    // The launcher validates LOG_LEVEL too; an API environment that bypasses the settings shows that
+    // the API validates its own and exits 1: it fails after PostgreSQL and Redis are up.
+    const settings = parseStackSettings({ PATH: process.env.PATH, DATA_DIR: dir.path, ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts`, ...ports });
+    await assert.rejects(startStack({ ...settings, apiEnv: { ...settings.apiEnv, LOG_LEVEL: 'loud' } }), (err: Error) => {
       assert.ok(err instanceof StackError, String(err));
       assert.match(err.message, /^api failed to start: api exited during start \(1\):\n.*LOG_LEVEL must be/s);
       return true;

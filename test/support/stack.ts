@@ -6,9 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { severityTimings as routeTimings } from '../../src/monitoring/alertmanager.ts';
-import { freePort } from '../../src/stack/ports.ts';
 import { globalIntervals, parseDuration, type Intervals } from '../../src/monitoring/durations.ts';
+import { freePort } from '../../src/stack/ports.ts';
 import { freeServicePorts, type ServiceName } from '../../src/stack/services.ts';
+import { parseStackSettings } from '../../src/stack/settings.ts';
 import { startStack, type RunningStack } from '../../src/stack/stack.ts';
 import { tempDir } from './services.ts';
 
@@ -36,17 +37,17 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
   const printed: string[] = [];
   const crashes: TestStack['crashes'] = [];
   try {
-    const stack = await startStack({
-      env: {
-        PATH: process.env.PATH,
-        DATA_DIR: dir.path,
-        SAMOKODER_ENV: 'test',
-        LOG_LEVEL: 'info',
-        SIMULATOR_LATENCY_MS: '20',
-        ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts`,
-        ...ports,
-        ...env,
-      },
+    const settings = parseStackSettings({
+      PATH: process.env.PATH,
+      DATA_DIR: dir.path,
+      SAMOKODER_ENV: 'test',
+      LOG_LEVEL: 'info',
+      SIMULATOR_LATENCY_MS: '20',
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/alerts`,
+      ...ports,
+      ...env,
+    });
+    const stack = await startStack(settings, {
       prometheusIntervals: options.intervals === 'committed' ? undefined : (options.intervals ?? TEST_INTERVALS),
       onAlert: (line) => printed.push(line),
       onCrash: (service, exit) => crashes.push({ service, exit }),
