@@ -1,9 +1,14 @@
 /**
- * The API's one error shape, `{"error": {"code", "message"}}`, and the one error handler that
- * produces it: client errors keep their message, server errors are logged and hidden.
+ * The API's one error shape, `{"error": {"code", "message"}}`, the errors the features throw, and
+ * the one error handler that turns them into responses: client errors keep their message, an
+ * unavailable database is a 503 with Retry-After, other server errors are logged and hidden.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { DatabaseUnavailableError } from './db/database.ts';
+
+/** The database could not be reached or did not answer in time (src/db/database.ts throws it). */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
 
 /** An error the client should see as-is, with its HTTP status and a stable machine code. */
 export class AppError extends Error {

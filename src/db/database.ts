@@ -6,11 +6,7 @@
 import pg from 'pg';
 import type { DbErrorType, DbOperation } from '../metrics/catalogue.ts';
 import type { Metrics } from '../metrics/registry.ts';
-
-/** The database could not be reached or did not answer in time. */
-export class DatabaseUnavailableError extends Error {
-  override name = 'DatabaseUnavailableError';
-}
+import { DatabaseUnavailableError } from '../errors.ts';
 
 type QueryParams = readonly unknown[];
 

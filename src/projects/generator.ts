@@ -10,7 +10,7 @@
  * lapsed and was taken over abandons that project without writing.
  */
 import type { Logger } from 'pino';
-import { DatabaseUnavailableError } from '../db/database.ts';
+import { DatabaseUnavailableError } from '../errors.ts';
 import type { LlmClient } from '../llm/types.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import type { Project, Projects } from './repository.ts';
