@@ -1,6 +1,6 @@
 /**
  * Benchmark 6, footprint: memory of every process of the local stack, idle and under traffic,
- * against the seed's sizing table; Prometheus' bytes per sample and the seed's disk formula
+ * against the operator guide's sizing table; Prometheus' bytes per sample and the operator guide's disk formula
  * (`samples/s × bytes/sample × retention`) filled in with the measured series count and the
  * configured scrape interval and retention.
  *
@@ -16,8 +16,8 @@ import type { ServiceName } from '../src/stack/services.ts';
 import { promQuery, type BenchStack } from './bench-stack.ts';
 import { round, rssMiB } from './lib.ts';
 
-/** The seed's "minimum requirements" (docs/monitoring.md of the seed), MiB. Grafana does not run locally. */
-export const SEED_SIZING_MIB: Partial<Record<ServiceName | 'grafana', number>> = { prometheus: 2048, grafana: 512, alertmanager: 256 };
+/** The operator guide's "minimum requirements" (docs/monitoring.md), MiB. Grafana does not run locally. */
+export const GUIDE_SIZING_MIB: Partial<Record<ServiceName | 'grafana', number>> = { prometheus: 2048, grafana: 512, alertmanager: 256 };
 
 /** `pid` and all its descendants. */
 function processTree(pid: number): number[] {
@@ -104,12 +104,12 @@ export interface StorageResult {
   bytesPerSampleUncompacted: number;
   scrapeIntervalSeconds: number;
   retention: string;
-  /** The seed's formula with our numbers: samples/s × bytes/sample × retention. */
+  /** The operator guide's formula with our numbers: samples/s × bytes/sample × retention. */
   disk: { samplesPerSecond: number; bytesPerSample: number; retentionSeconds: number; gib: number; note: string };
-  seedExample: string;
+  guideExample: string;
 }
 
-/** Prometheus' own TSDB metrics, and the seed's disk formula filled in. */
+/** Prometheus' own TSDB metrics, and the operator guide's disk formula filled in. */
 export async function prometheusStorage(bench: BenchStack): Promise<StorageResult> {
   const one = async (q: string) => (await promQuery(bench.stack, q))[0] ?? Number.NaN;
   const headSeries = await one('prometheus_tsdb_head_series');
@@ -123,7 +123,7 @@ export async function prometheusStorage(bench: BenchStack): Promise<StorageResul
   const retentionSeconds = parseDuration(retention) / 1000;
   const scrapeIntervalSeconds = bench.intervals.scrape / 1000;
   const bytesPerSampleUncompacted = (walBytes + headChunksBytes) / samplesAppended;
-  // Compacted blocks use ~1.3-2 bytes per sample (Prometheus' storage docs); the seed's formula uses 2.
+  // Compacted blocks use ~1.3-2 bytes per sample (Prometheus' storage docs); the operator guide's formula uses 2.
   const bytesPerSample = 2;
   const samplesPerSecond = headSeries / scrapeIntervalSeconds;
   return {
@@ -142,6 +142,6 @@ export async function prometheusStorage(bench: BenchStack): Promise<StorageResul
       gib: round((samplesPerSecond * bytesPerSample * retentionSeconds) / 2 ** 30, 3),
       note: 'compacted blocks; the WAL and head add roughly 2-3 h of samples at the uncompacted rate',
     },
-    seedExample: '1000 samples/s × 2 B × 30 d ≈ 5 GB',
+    guideExample: '1000 samples/s × 2 B × 30 d ≈ 5 GB',
   };
 }

@@ -23,7 +23,7 @@ export interface Results {
   scrape: Part<ScrapeResult>;
   cardinality: Part<CardinalityResult>;
   load: Part<Omit<LoadResult, 'snapshots'>>;
-  footprint: Part<{ idle: Record<string, ServiceMemory>; underTraffic: Record<string, ServiceMemory>; seedSizingMiB: Record<string, number>; storage: StorageResult }>;
+  footprint: Part<{ idle: Record<string, ServiceMemory>; underTraffic: Record<string, ServiceMemory>; guideSizingMiB: Record<string, number>; storage: StorageResult }>;
   alertLatency: Part<AlertLatencyResult>;
   dashboard: Part<DashboardResult>;
   totalSeconds: number;
@@ -218,18 +218,18 @@ Memory of each process of the local stack: idle (15 s after start) and the peak 
 pages divided among sharers: PostgreSQL's backends share its buffers).
 
 ${table(
-  ['service', 'idle RSS / tree PSS (MiB)', 'under traffic, peak RSS / tree PSS (MiB)', 'processes', "seed's sizing"],
+  ['service', 'idle RSS / tree PSS (MiB)', 'under traffic, peak RSS / tree PSS (MiB)', 'processes', "operator guide's sizing"],
   Object.keys(f().idle).map((name) => [
     name,
     `${f().idle[name]?.rssMiB} / ${f().idle[name]?.treePssMiB}`,
     `${f().underTraffic[name]?.rssMiB ?? '—'} / ${f().underTraffic[name]?.treePssMiB ?? '—'}`,
     f().underTraffic[name]?.processes ?? f().idle[name]?.processes ?? '',
-    f().seedSizingMiB[name] ? `${f().seedSizingMiB[name]} MiB` : '—',
+    f().guideSizingMiB[name] ? `${f().guideSizingMiB[name]} MiB` : '—',
   ]),
 )}
 
-Grafana (seed: 512 MB) is not installable here (no package; it exists only as the compose file's
-image), so it is not measured${f().idle.dashboard ? '; \`dashboard\` is the local viewer that draws its dashboards instead' : ''}. The seed's 2 GB for Prometheus and 256 MB for Alertmanager are
+Grafana (operator guide: 512 MB) is not installable here (no package; it exists only as the compose file's
+image), so it is not measured${f().idle.dashboard ? '; \`dashboard\` is the local viewer that draws its dashboards instead' : ''}. The operator guide's 2 GB for Prometheus and 256 MB for Alertmanager are
 ${Math.round(2048 / Math.max(1, f().underTraffic.prometheus?.rssMiB ?? 1))}× and ${Math.round(256 / Math.max(1, f().underTraffic.alertmanager?.rssMiB ?? 1))}× what they used here at this series count — generous limits, not needs.
 
 **Prometheus storage.** ${f().storage.headSeries} series in the head (${f().storage.samokoderSeries} of them samokoder_*), ${f().storage.samplesAppended.toLocaleString('en')} samples
@@ -237,7 +237,7 @@ appended; WAL ${(f().storage.walBytes / 2 ** 20).toFixed(2)} MiB + head chunks $
 compaction** (an upper bound: the WAL holds every sample uncompressed-ish until the head is compacted
 into 2 h blocks, which store ~1.3-2 bytes per sample).
 
-**The seed's disk formula** (\`samples/s × bytes/sample × retention\`, example ${f().storage.seedExample}), filled in:
+**The operator guide's disk formula** (\`samples/s × bytes/sample × retention\`, example ${f().storage.guideExample}), filled in:
 ${f().storage.headSeries} series / ${f().storage.scrapeIntervalSeconds} s scrape = **${f().storage.disk.samplesPerSecond} samples/s** × ${f().storage.disk.bytesPerSample} B × ${f().storage.retention}
 (PROMETHEUS_RETENTION's default, ${f().storage.disk.retentionSeconds} s) ≈ **${f().storage.disk.gib} GiB** (${f().storage.disk.note}).
 PROMETHEUS_RETENTION_SIZE (default 5GB) caps it regardless.

@@ -16,7 +16,7 @@ import { runAlertLatency } from './alert-latency.ts';
 import { startBenchStack } from './bench-stack.ts';
 import { runCardinality } from './cardinality.ts';
 import { runDashboardBench } from './dashboard.ts';
-import { memorySnapshot, peakMemory, prometheusStorage, SEED_SIZING_MIB } from './footprint.ts';
+import { memorySnapshot, peakMemory, prometheusStorage, GUIDE_SIZING_MIB } from './footprint.ts';
 import { runHotPath } from './hot-path.ts';
 import { runInstrumentationCpu } from './instrumentation-cpu.ts';
 import { log, machine, sleep } from './lib.ts';
@@ -61,7 +61,7 @@ if ('error' in bench) {
     const load = await attempt('load run', () => runLoad(bench, quick ? { rampSeconds: 5, rampConcurrencies: [2, 4], seconds: 30 } : {}));
     const { snapshots = [], ...loadFigures } = 'error' in load ? { ...load, snapshots: undefined } : load;
     results.load = loadFigures;
-    results.footprint = await attempt('footprint', async () => ({ idle, underTraffic: peakMemory(snapshots), seedSizingMiB: SEED_SIZING_MIB, storage: await prometheusStorage(bench) }));
+    results.footprint = await attempt('footprint', async () => ({ idle, underTraffic: peakMemory(snapshots), guideSizingMiB: GUIDE_SIZING_MIB, storage: await prometheusStorage(bench) }));
     // After the load run (its series are what the backfill extends) and before the API is killed.
     results.dashboard = await attempt('dashboard viewer', () => runDashboardBench(bench, quick ? { loads: 2, refreshes: 2 } : {}));
     results.alertLatency = await attempt('alert latency', () => runAlertLatency(bench, quick ? { posted: 1 } : {}));

@@ -2,7 +2,7 @@
  * The Debian packages the local stack and the tests need, with the binaries each provides, and
  * the one routine that installs the missing ones (as root) or names them (otherwise).
  *
- * Paths come from `../shared/notes/facts.md`: PostgreSQL's server binaries are not on PATH, and
+ * Paths are where Debian's packages put them: PostgreSQL's server binaries are not on PATH, and
  * Alertmanager's binary is `prometheus-alertmanager`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';

@@ -3,7 +3,7 @@
  * (active series, ingestion rate, bytes per sample on disk), and whether the numbers call for
  * remote storage or splitting into several Prometheus servers with federation (docs/scaling.md).
  *
- * Disk uses the seed's formula: samples/s × bytes/sample × retention seconds.
+ * Disk uses the operator guide's formula: samples/s × bytes/sample × retention seconds.
  */
 import { ConfigError, parseEnv, stackSchema } from '../config.ts';
 import { parseDuration } from '../monitoring/durations.ts';
@@ -12,7 +12,7 @@ import { commandArgs, processOutput, type Output } from './args.ts';
 
 /**
  * Bytes per sample on disk until Prometheus has compacted a block (about 2-3 h after its start)
- * and can report its own: the seed's figure, the top of Prometheus' documented 1-2 bytes.
+ * and can report its own: the operator guide's figure, the top of Prometheus' documented 1-2 bytes.
  */
 export const DEFAULT_BYTES_PER_SAMPLE = 2;
 /**
@@ -22,7 +22,7 @@ export const DEFAULT_BYTES_PER_SAMPLE = 2;
 export const MEMORY_PER_SERIES_BYTES = 6 * 1024;
 /** What Prometheus 2.42 takes with almost no series (measured idle here: about 42 MiB RSS). */
 export const BASE_MEMORY_BYTES = 50 * 1024 ** 2;
-/** Above this retention, keep old data in remote storage (the seed: more than 90 days). */
+/** Above this retention, keep old data in remote storage (the operator guide: more than 90 days). */
 export const LOCAL_RETENTION_LIMIT_SECONDS = 90 * 86_400;
 /** Above this much disk, one local volume is hard to back up, move and restore: remote storage. */
 export const LOCAL_DISK_LIMIT_BYTES = 500 * 1024 ** 3;

@@ -1,6 +1,6 @@
 /**
  * `test-alert [--severity critical|warning|info]`: posts one alert to Alertmanager's
- * `/api/v2/alerts` (the seed's `/api/v1/alerts` example is gone from current Alertmanager) and
+ * `/api/v2/alerts` (the operator guide's `/api/v1/alerts` example is gone from current Alertmanager) and
  * reports whether it was accepted and which receivers, with which integrations, it routes to —
  * asked of the real `amtool` against the config the running Alertmanager has loaded.
  * The alert resolves by itself after {@link LIFETIME_MINUTES} minutes.

@@ -1,5 +1,5 @@
 /**
- * The "Samokoder Overview" Grafana dashboard (the seed's panels, plus business, database,
+ * The "Samokoder Overview" Grafana dashboard (the operator guide's panels, plus business, database,
  * exporter and SLO rows), generated into monitoring/grafana/dashboards/samokoder-overview.json
  * by `npm run dashboards`. One module per row in overview/, composed here in order.
  *

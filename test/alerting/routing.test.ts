@@ -1,5 +1,5 @@
 // Routing proved with the real `amtool config routes test` on rendered configs: each severity in
-// each channel combination reaches the receivers the seed's alert tables promise, every alert rule
+// each channel combination reaches the receivers the operator guide's alert tables promise, every alert rule
 // of monitoring/prometheus/rules routes somewhere sensible, and the timings and inhibitions are
 // the ones issue 3 asks for (current `matchers` syntax, group_interval >= 1m, narrow inhibitions).
 import assert from 'node:assert/strict';
@@ -47,9 +47,9 @@ describe('each severity reaches the right receivers in each channel combination'
 });
 
 
-describe("the seed's alert tables, with the labels of the real rules", () => {
-  // Seed: critical -> Telegram + Email; warning and info -> Telegram.
-  const seed: Record<string, string[]> = {
+describe("the operator guide's alert tables, with the labels of the real rules", () => {
+  // The operator guide: critical -> Telegram + Email; warning and info -> Telegram.
+  const promised: Record<string, string[]> = {
     APIDown: ['telegram', 'email'],
     LowDiskSpace: ['telegram', 'email'],
     HighErrorRate: ['telegram'],
@@ -60,7 +60,7 @@ describe("the seed's alert tables, with the labels of the real rules", () => {
     HighRateLimitHits: ['telegram'],
     NoProjectsCreated: ['telegram'],
   };
-  for (const [alertname, receivers] of Object.entries(seed)) {
+  for (const [alertname, receivers] of Object.entries(promised)) {
     test(alertname, () => {
       const rules = listAlerts().filter((r) => r.alert === alertname);
       assert.ok(rules.length > 0, `no rule named ${alertname} in monitoring/prometheus/rules`);

@@ -1,4 +1,4 @@
-// `capacity`: the seed's disk formula and the thresholds as pure functions, then the command
+// `capacity`: the operator guide's disk formula and the thresholds as pure functions, then the command
 // against a real Prometheus (the committed prometheus.yml, 1s intervals, scraping itself).
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -14,7 +14,7 @@ import { instantQuery, startTestPrometheus, waitForQuery, type RunningServer } f
 const DAY = 86_400;
 const inputs = (over: Partial<CapacityInputs> = {}): CapacityInputs => ({ series: 10_000, samplesPerSecond: 1000, bytesPerSample: 2, bytesPerSampleMeasured: true, ...over });
 
-test("disk is the seed's formula: 1000 samples/s × 2 B × 30 days ≈ 5 GB", () => {
+test("disk is the operator guide's formula: 1000 samples/s × 2 B × 30 days ≈ 5 GB", () => {
   const estimate = estimateCapacity(inputs(), 30 * DAY);
   assert.equal(estimate.diskBytes, 1000 * 2 * 30 * DAY);
   assert.equal(formatBytes(estimate.diskBytes), '4.8 GiB'); // 5.18e9 bytes

@@ -32,7 +32,7 @@ const NO_HEALTHCHECK: Record<string, string> = {
 const HOST_READERS = new Set(['node-exporter', 'cadvisor']);
 /** Host files the operator names in .env, by the service that reads them and where (read-only). */
 const OPERATOR_FILES: Record<string, string[]> = { secrets: [SMTP_CA_INPUT] };
-/** The seed's minimum memory per service, in bytes. */
+/** The operator guide's minimum memory per service, in bytes. */
 const MIN_MEMORY: Record<string, number> = { prometheus: 2 * 1024 ** 3, grafana: 512 * 1024 ** 2, alertmanager: 256 * 1024 ** 2 };
 /**
  * Compose services with no counterpart in the local stack (not installable from Debian, or compose
@@ -123,12 +123,12 @@ test('only nginx publishes ports, and only 80 and 443', () => {
 
 test('container names are samokoder-<service>', () => {
   for (const [name, service] of Object.entries(services)) assert.equal(service.container_name, `samokoder-${name}`);
-  for (const seedName of ['samokoder-prometheus', 'samokoder-alertmanager', 'samokoder-grafana']) {
-    assert.ok(Object.values(services).some((s) => s.container_name === seedName), seedName);
+  for (const guideName of ['samokoder-prometheus', 'samokoder-alertmanager', 'samokoder-grafana']) {
+    assert.ok(Object.values(services).some((s) => s.container_name === guideName), guideName);
   }
 });
 
-test('memory limits are set everywhere and meet the seed minimums', () => {
+test("memory limits are set everywhere and meet the operator guide's minimums", () => {
   for (const [name, service] of Object.entries(services)) {
     assert.ok(service.mem_limit !== undefined, `${name} has no mem_limit`);
     assert.ok(bytes(service.mem_limit) >= (MIN_MEMORY[name] ?? 0), `${name}: ${service.mem_limit} is below the minimum`);

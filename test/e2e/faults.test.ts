@@ -1,5 +1,5 @@
 /**
- * Faults the seed's alerts are about, on the real stack: PostgreSQL and Redis stopped under
+ * Faults the operator guide's alerts are about, on the real stack: PostgreSQL and Redis stopped under
  * traffic (users get 503s: the blackbox probe of /health raises APIDown, cause probe, while the
  * API is still scraped), and an LLM provider that fails every call. The API degrades as documented in
  * docs/reliability.md (503 for database routes, rate limiter fail-open, projects `failed` with a

@@ -88,7 +88,7 @@ test('thresholds drawn on the panels are the alert thresholds of the rules', () 
   }
 });
 
-test('the seed panels and the extra rows are there, each with a unit and a description', () => {
+test("the operator guide's panels and the extra rows are there, each with a unit and a description", () => {
   const titles = overview.panels.map((p) => p.title);
   for (const title of ['HTTP Request Rate', 'API Latency (p95)', 'Error Rate (5xx + 499)', 'Requests In Progress', 'LLM Request Rate', 'LLM Token Consumption', 'CPU', 'Memory', 'Disk', 'API Health']) {
     assert.ok(titles.includes(title), `missing panel ${title}`);

@@ -127,8 +127,8 @@ test('recording rules are named level:metric:operations, once each', () => {
   for (const name of records) assert.match(name, /^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$/, name);
 });
 
-// The seed's alert tables (../shared/seed/monitoring.md): severity and how long the condition holds.
-const SEED_ALERTS: Record<string, { severity: string; for?: string }> = {
+// The operator guide's alert tables (docs/monitoring.md): severity and how long the condition holds.
+const GUIDE_ALERTS: Record<string, { severity: string; for?: string }> = {
   APIDown: { severity: 'critical', for: '1m' },
   LowDiskSpace: { severity: 'critical', for: '5m' },
   HighErrorRate: { severity: 'warning', for: '5m' },
@@ -140,9 +140,9 @@ const SEED_ALERTS: Record<string, { severity: string; for?: string }> = {
   NoProjectsCreated: { severity: 'info' },
 };
 
-test("the seed's nine alerts exist with the seed's severities and durations", () => {
+test("the operator guide's nine alerts exist with the operator guide's severities and durations", () => {
   const alerts = listAlerts();
-  for (const [name, expected] of Object.entries(SEED_ALERTS)) {
+  for (const [name, expected] of Object.entries(GUIDE_ALERTS)) {
     const rule = alerts.find((a) => a.alert === name);
     assert.ok(rule, `${name} is missing`);
     assert.equal(rule.labels.severity, expected.severity, `${name}: severity`);

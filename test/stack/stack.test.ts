@@ -161,7 +161,7 @@ test('Prometheus durations parse to milliseconds; anything else is refused', () 
   assert.equal(parseDuration('7d'), 7 * 86_400_000);
   assert.throws(() => parseDuration('1 m'), /not a Prometheus duration/);
   assert.throws(() => parseDuration('10'), /not a Prometheus duration/);
-  assert.equal(alertFor('APIDown', 'api.yml'), 60_000, "the seed's APIDown: unreachable for more than 1 min");
+  assert.equal(alertFor('APIDown', 'api.yml'), 60_000, "the operator guide's APIDown: unreachable for more than 1 min");
   assert.throws(() => alertFor('NoSuchAlert', 'api.yml'), /alert NoSuchAlert not found in rules\/api\.yml/);
 });
 

@@ -1,7 +1,7 @@
 /**
  * A faithful double of the Telegram Bot API's `sendMessage`, over real HTTP on 127.0.0.1, for
  * Alertmanager's telegram integration (and anything else that posts to Telegram) in tests, the
- * `traffic` command and benchmarks. It copies what the real API does (../shared/notes/facts.md):
+ * `traffic` command and benchmarks. It copies what the real Bot API does:
  *
  * - `POST /bot<TOKEN>/sendMessage` with a JSON, form (urlencoded) or query-string body; values may
  *   be strings (Alertmanager's client sends `"chat_id":"-100123"`);

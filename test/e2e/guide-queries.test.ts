@@ -1,5 +1,5 @@
 /**
- * Every PromQL query of the seed's "Metrics" section, verbatim, against the real stack after
+ * Every PromQL query of the operator guide's "Metrics" section, verbatim, against the real stack after
  * `traffic` and a short PostgreSQL outage (so 5xx exist). Each runs without error and returns
  * data, except the two that cannot match by construction — they are asserted empty, and their
  * corrections from docs/metrics.md are asserted to return data.
@@ -23,7 +23,7 @@ async function query(promql: string): Promise<Sample[]> {
   return body.data.result;
 }
 
-const SEED_QUERIES = [
+const GUIDE_QUERIES = [
   'rate(samokoder_http_requests_total[5m])',
   'histogram_quantile(0.95, rate(samokoder_http_request_duration_seconds_bucket[5m]))',
   'rate(samokoder_http_requests_total{status=~"5.."}[5m]) / rate(samokoder_http_requests_total[5m])',
@@ -61,7 +61,7 @@ async function eventually(promql: string, ready: (result: Sample[]) => boolean =
 before(async () => {
   stack = await startTestStack({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10000', RATE_LIMIT_LOGIN_PER_MINUTE: '10000' });
   await runTraffic({ api: stack.urls.api, requests: 200, seconds: 60, concurrency: 4 });
-  // A short database outage under traffic: the API answers 503s, the seed's 5xx query has data.
+  // A short database outage under traffic: the API answers 503s, the operator guide's 5xx query has data.
   await stack.service('postgres').stop();
   // Several scrapes long, so the 503 counter rises between samples and its rate is not 0.
   await runTraffic({ api: stack.urls.api, requests: 20_000, seconds: 8, concurrency: 2 });
@@ -70,17 +70,17 @@ before(async () => {
 });
 after(() => stack?.close());
 
-for (const promql of SEED_QUERIES) {
-  test(`seed query returns data: ${promql}`, async () => {
+for (const promql of GUIDE_QUERIES) {
+  test(`operator guide's query returns data: ${promql}`, async () => {
     const result = await eventually(promql);
     assert.ok(result.length > 0, `${promql} returned nothing`);
   });
 }
 
-test("the seed's error-rate query divides each 5xx series by itself (1, or NaN where it is quiet); the aggregated one does not", async () => {
-  const seed = await eventually('rate(samokoder_http_requests_total{status=~"5.."}[5m]) / rate(samokoder_http_requests_total[5m])');
+test("the operator guide's error-rate query divides each 5xx series by itself (1, or NaN where it is quiet); the aggregated one does not", async () => {
+  const perSeries = await eventually('rate(samokoder_http_requests_total{status=~"5.."}[5m]) / rate(samokoder_http_requests_total[5m])');
   // The failure series exist from the start (at 0): a quiet one is 0/0, NaN; one with 5xx is 1.
-  const values = seed.map((s) => s.value[1]);
+  const values = perSeries.map((s) => s.value[1]);
   assert.ok(values.includes('1') && values.every((v) => v === '1' || v === 'NaN'), JSON.stringify(values));
   // Below 1 once the requests after the outage are scraped (their counters rise between two
   // samples); a per-series division would stay at 1 however long we wait.
@@ -89,10 +89,10 @@ test("the seed's error-rate query divides each 5xx series by itself (1, or NaN w
   assert.ok(fixed && Number(fixed.value[1]) > 0 && Number(fixed.value[1]) < 1, JSON.stringify(fixed));
 });
 
-for (const [seedQuery, corrected] of Object.entries(NEVER_MATCHING)) {
-  test(`seed query can never match, its correction does: ${seedQuery}`, async () => {
+for (const [guideQuery, corrected] of Object.entries(NEVER_MATCHING)) {
+  test(`operator guide's query can never match, its correction does: ${guideQuery}`, async () => {
     const fixed = await eventually(corrected);
     assert.ok(fixed.length > 0 && fixed.every((s) => Number(s.value[1]) > 0 && Number(s.value[1]) < 100), JSON.stringify(fixed));
-    assert.deepEqual(await query(seedQuery), []);
+    assert.deepEqual(await query(guideQuery), []);
   });
 }
