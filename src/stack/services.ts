@@ -5,7 +5,6 @@
  * with docker-compose.yml. The order of {@link SERVICES} is the start order (dependencies first).
  */
 import { join } from 'node:path';
-import type { StackConfig } from '../config.ts';
 import type { Intervals } from '../monitoring/durations.ts';
 import { BLACKBOX_CONFIG } from '../monitoring/paths.ts';
 import { writePrometheusRuntime, type ScrapeTarget } from '../monitoring/prometheus.ts';
@@ -18,6 +17,7 @@ import { startPostgres } from './postgres.ts';
 import { freePort } from './ports.ts';
 import { httpReady, startProcess, type ManagedProcess } from './process.ts';
 import { startRedis } from './redis.ts';
+import type { StackSettings } from './settings.ts';
 
 export type ServiceName =
   | 'postgres'
@@ -32,34 +32,28 @@ export type ServiceName =
   | 'prometheus'
   | 'dashboard';
 
-/** What every service may read to start; built once by the launcher (src/stack/stack.ts), never changed. */
+/**
+ * What every service may read to start: the settings, and what the launcher derives from them.
+ * Built once by the launcher (src/stack/stack.ts), never changed.
+ */
 export interface StackContext {
+  readonly settings: StackSettings;
   /** Repository root (the API runs from here). */
   readonly root: string;
   /** Absolute DATA_DIR; every service keeps its data below it. */
   readonly dataDir: string;
   /** Absolute DATA_DIR/logs: one `<service>.log` each. */
   readonly logDir: string;
+  /** Each service's port, from its port variable. */
   readonly ports: Readonly<Record<ServiceName, number>>;
-  readonly stack: StackConfig;
-  /** The API's environment from the settings (no alert channel credentials). */
-  readonly apiEnv: Readonly<Record<string, string>>;
-  /** SAMOKODER_ENV; with REGION, Prometheus' external labels. */
-  readonly environment: string;
   /** The rendered alertmanager.yml (mode 0600). */
   readonly alertmanagerConfigFile: string;
-  /** Where the alert printer takes webhooks (ALERT_WEBHOOK_URL's path). */
-  readonly alertPrinterPath: string;
   /** Receives the printer's lines. */
   readonly printAlert: (line: string) => void;
   /** Shorter global intervals for tests (the rules stay the real ones). */
   readonly prometheusIntervals?: Intervals;
   /** JWT_SECRET, or the one the launcher generated and keeps in DATA_DIR. Secret. */
   readonly jwtSecret: string;
-  /** METRICS_TOKEN, for Prometheus' scrape of the API. Secret. */
-  readonly metricsToken?: string;
-  /** External services configured instead of the stack's own (DATABASE_URL, REDIS_URL). Secret. */
-  readonly external: { readonly databaseUrl?: string; readonly redisUrl?: string };
 }
 
 /**
@@ -108,7 +102,7 @@ export interface ServiceDefinition {
    * An external service configured in its place (DATABASE_URL, REDIS_URL): what that provides.
    * The service is then not started, and its dependents get these values instead.
    */
-  external?(configured: StackContext['external']): Provided | undefined;
+  external?(configured: StackSettings['external']): Provided | undefined;
   /** False when not needed (the alert printer when Alertmanager sends elsewhere); started by default. */
   enabled?(options: { printer: boolean }): boolean;
   /** Starts it with what its dependencies provide, and resolves once its readiness probe passes. */
@@ -191,13 +185,13 @@ export const SERVICES: readonly ServiceDefinition[] = [
     compose: { service: 'api', port: 8000 },
     start: async (ctx, provided) =>
       started(startTypeScript(ctx, 'api', 'server.ts', '/health', {
-        ...ctx.apiEnv,
+        ...ctx.settings.apiEnv,
         DATABASE_URL: needs(provided, 'databaseUrl', 'api'),
         REDIS_URL: needs(provided, 'redisUrl', 'api'),
         JWT_SECRET: ctx.jwtSecret,
         API_HOST: '127.0.0.1',
         API_PORT: String(ctx.ports.api),
-        SAMOKODER_ENV: ctx.environment,
+        SAMOKODER_ENV: ctx.settings.environment,
       })),
   },
   {
@@ -292,7 +286,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     // Only when Alertmanager sends to the webhook (no channel configured) at a local address.
     enabled: (options) => options.printer,
     async start(ctx) {
-      const printer = await startAlertPrinter(ctx.ports.alert_printer, ctx.alertPrinterPath, ctx.printAlert);
+      const printer = await startAlertPrinter(ctx.ports.alert_printer, ctx.settings.alertPrinter.path, ctx.printAlert);
       let closed!: (code: number) => void;
       const exited = new Promise<number | string>((resolve) => (closed = resolve));
       const printerProcess: ManagedProcess = {
@@ -338,14 +332,14 @@ export const SERVICES: readonly ServiceDefinition[] = [
     start(ctx) {
       const configFile = writePrometheusRuntime(join(ctx.dataDir, 'prometheus-runtime'), scrapeTargets(ctx), {
         intervals: ctx.prometheusIntervals,
-        remoteWriteUrl: ctx.stack.REMOTE_WRITE_URL,
-        metricsToken: ctx.metricsToken,
+        remoteWriteUrl: ctx.settings.stack.REMOTE_WRITE_URL,
+        metricsToken: ctx.settings.metricsToken,
       });
       return started(startProcess({
         name: 'prometheus',
         command: requireBinary('prometheus'),
         args: prometheusArgs(ctx, configFile),
-        env: { ...minimalEnv(), SAMOKODER_ENV: ctx.environment, REGION: ctx.stack.REGION },
+        env: { ...minimalEnv(), SAMOKODER_ENV: ctx.settings.environment, REGION: ctx.settings.stack.REGION },
         logFile: log(ctx, 'prometheus'),
         ready: httpReady(local(ctx.ports.prometheus, '/-/ready')),
         readyTimeoutMs: 60_000, // replaying a large WAL after a restart takes a while
@@ -372,8 +366,8 @@ export function prometheusArgs(ctx: StackContext, configFile: string): string[] 
   return [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${join(ctx.dataDir, 'prometheus')}`,
-    `--storage.tsdb.retention.time=${ctx.stack.PROMETHEUS_RETENTION}`,
-    `--storage.tsdb.retention.size=${ctx.stack.PROMETHEUS_RETENTION_SIZE}`,
+    `--storage.tsdb.retention.time=${ctx.settings.stack.PROMETHEUS_RETENTION}`,
+    `--storage.tsdb.retention.size=${ctx.settings.stack.PROMETHEUS_RETENTION_SIZE}`,
     `--web.listen-address=127.0.0.1:${ctx.ports.prometheus}`,
     `--web.external-url=${local(ctx.ports.prometheus)}`,
     '--enable-feature=expand-external-labels',

@@ -5,7 +5,6 @@
  * environment again.
  */
 import { alertingSchema, apiSchema, parseEnv, stackSchema, type AlertingConfig, type StackConfig } from '../config.ts';
-import { SERVICES, type ServiceName } from './services.ts';
 
 /** Everything the launcher needs to know from the environment, validated and typed. */
 export interface StackSettings {
@@ -22,8 +21,11 @@ export interface StackSettings {
   readonly apiEnv: Readonly<Record<string, string>>;
   /** SAMOKODER_ENV: the API's and Prometheus' `environment` label. */
   readonly environment: string;
-  /** The port of each service (the alert printer's from ALERT_WEBHOOK_URL). */
-  readonly ports: Readonly<Record<ServiceName, number>>;
+  /**
+   * The port each port variable sets (`API_PORT`, `PROMETHEUS_PORT`, ...; `ALERT_WEBHOOK_URL`: its
+   * URL's port), whose services the service list names.
+   */
+  readonly portsByVariable: Readonly<Record<string, number>>;
   /** ALERT_WEBHOOK_URL's path, and whether it is a loopback http address the launcher can serve itself. */
   readonly alertPrinter: { readonly path: string; readonly local: boolean };
   /** DATABASE_URL and REDIS_URL when set: external services, so no PostgreSQL or Redis is started. Secret. */
@@ -51,11 +53,6 @@ export function parseStackSettings(env: NodeJS.ProcessEnv): StackSettings {
     JWT_SECRET: env.JWT_SECRET || 'generated-by-the-stack-generated-by-the-stack',
   });
   const webhook = new URL(alerting.ALERT_WEBHOOK_URL);
-  const byVariable: Record<string, number> = {
-    ...Object.fromEntries(Object.entries(stack).filter(([, v]) => typeof v === 'number')),
-    API_PORT: api.API_PORT,
-    ALERT_WEBHOOK_URL: Number(webhook.port || (webhook.protocol === 'https:' ? 443 : 80)),
-  };
   const apiEnv = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !(entry[0] in alertingSchema.shape)),
   );
@@ -65,7 +62,11 @@ export function parseStackSettings(env: NodeJS.ProcessEnv): StackSettings {
     dashboardUrlSet: nonEmpty(env.DASHBOARD_URL?.trim()) !== undefined,
     apiEnv,
     environment: api.SAMOKODER_ENV,
-    ports: Object.fromEntries(SERVICES.map((s) => [s.name, byVariable[s.portVariable]])) as Record<ServiceName, number>,
+    portsByVariable: {
+      ...Object.fromEntries(Object.entries(stack).filter(([, v]) => typeof v === 'number')),
+      API_PORT: api.API_PORT,
+      ALERT_WEBHOOK_URL: Number(webhook.port || (webhook.protocol === 'https:' ? 443 : 80)),
+    },
     alertPrinter: { path: webhook.pathname, local: webhook.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(webhook.hostname) },
     external: { databaseUrl: nonEmpty(env.DATABASE_URL), redisUrl: nonEmpty(env.REDIS_URL) },
     jwtSecret: nonEmpty(env.JWT_SECRET),

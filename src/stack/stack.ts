@@ -139,7 +139,8 @@ export function providedTo(def: Pick<ServiceDefinition, 'dependsOn'>, provided: 
 /** Starts the whole stack; see the module comment. */
 export async function startStack(settings: StackSettings, options: StackOptions = {}): Promise<RunningStack> {
   const progress = options.onProgress ?? (() => {});
-  const { ports, alerting } = settings;
+  const { alerting } = settings;
+  const ports = Object.fromEntries(SERVICES.map((s) => [s.name, settings.portsByVariable[s.portVariable]])) as Record<ServiceName, number>;
   const { dataDir, logDir } = stackDirs(settings.stack);
   const dashboardUrl = `http://127.0.0.1:${ports.dashboard}`;
   // Unless DASHBOARD_URL says otherwise, the messages' dashboard links open this stack's viewer, on its port.
@@ -156,22 +157,6 @@ export async function startStack(settings: StackSettings, options: StackOptions 
   const services = SERVICES.filter((s) => !provided.has(s.name) && (s.enabled?.({ printer }) ?? true));
   checkDependencies(services, new Set(provided.keys()));
 
-  const shared: Omit<StackContext, 'jwtSecret'> = {
-    root: REPO_ROOT,
-    dataDir,
-    logDir,
-    ports,
-    stack: settings.stack,
-    apiEnv: settings.apiEnv,
-    environment: settings.environment,
-    alertmanagerConfigFile,
-    alertPrinterPath: settings.alertPrinter.path,
-    printAlert: options.onAlert ?? ((line) => process.stdout.write(`${line}\n`)),
-    prometheusIntervals: options.prometheusIntervals,
-    metricsToken: settings.metricsToken,
-    external: settings.external,
-  };
-
   for (const s of services) if (s.binary !== 'node' && s.binary !== 'in-process') requireBinary(s.binary);
   const launcher = runningLauncher(dataDir);
   if (launcher) {
@@ -186,7 +171,17 @@ export async function startStack(settings: StackSettings, options: StackOptions 
   // PostgreSQL runs as the postgres user when we are root: it must be able to traverse DATA_DIR.
   if (process.getuid?.() === 0) chmodSync(dataDir, 0o711);
   // The JWT secret: JWT_SECRET, or one generated once and kept in DATA_DIR (0600).
-  const ctx: StackContext = { ...shared, jwtSecret: settings.jwtSecret ?? persistentSecret(join(dataDir, 'jwt-secret'), 48) };
+  const ctx: StackContext = {
+    settings,
+    root: REPO_ROOT,
+    dataDir,
+    logDir,
+    ports,
+    alertmanagerConfigFile,
+    printAlert: options.onAlert ?? ((line) => process.stdout.write(`${line}\n`)),
+    prometheusIntervals: options.prometheusIntervals,
+    jwtSecret: settings.jwtSecret ?? persistentSecret(join(dataDir, 'jwt-secret'), 48),
+  };
   writePrivateFile(alertmanagerConfigFile, rendered.yaml);
 
   const handles = new Map<ServiceName, ServiceHandle>();

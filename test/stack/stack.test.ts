@@ -64,7 +64,7 @@ test('a service gets what its declared dependencies provide, and nothing from th
 test('the settings: parsed once, external DATABASE_URL/REDIS_URL replace the stack\'s own, a bad variable is named', () => {
   const settings = parseStackSettings({ DATABASE_URL: 'postgresql://app:pw@db.example.com/samokoder', REDIS_URL: '', TELEGRAM_BOT_TOKEN: '123:abc', API_PORT: '8123' });
   assert.deepEqual(settings.external, { databaseUrl: 'postgresql://app:pw@db.example.com/samokoder', redisUrl: undefined });
-  assert.equal(settings.ports.api, 8123);
+  assert.equal(settings.portsByVariable.API_PORT, 8123);
   assert.equal(settings.apiEnv.TELEGRAM_BOT_TOKEN, undefined, 'alert credentials are not the API\'s');
   const postgres = SERVICES.find((s) => s.name === 'postgres') as ServiceDefinition;
   assert.deepEqual(postgres.external?.(settings.external), { databaseUrl: 'postgresql://app:pw@db.example.com/samokoder' });
