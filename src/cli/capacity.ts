@@ -5,10 +5,10 @@
  *
  * Disk uses the operator guide's formula: samples/s × bytes/sample × retention seconds.
  */
-import { ConfigError, parseEnv, stackSchema } from '../config.ts';
+import { parseEnv, stackSchema } from '../config.ts';
 import { parseDuration } from '../monitoring/durations.ts';
 import { endpoints, HttpError, request } from './endpoints.ts';
-import { commandArgs, processOutput, type Output } from './args.ts';
+import { defineCommand } from './command.ts';
 
 /**
  * Bytes per sample on disk until Prometheus has compacted a block (about 2-3 h after its start)
@@ -152,43 +152,31 @@ Reads active series, ingestion rate and bytes per sample from Prometheus (PROMET
 127.0.0.1:PROMETHEUS_PORT) and prints the disk and memory needed for the retention
 (default PROMETHEUS_RETENTION), and whether remote storage or federation is advised.`;
 
-/** Runs `capacity` against `env`; returns the exit code. */
-export async function capacityCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  const args = commandArgs('capacity', USAGE, argv, { retention: { type: 'string' }, json: { type: 'boolean' } }, output);
-  if (typeof args === 'number') return args;
-  const { values } = args;
-  let prometheusUrl: string;
-  let retention: string;
-  try {
-    prometheusUrl = endpoints(env).prometheus;
-    retention = values.retention ?? parseEnv(stackSchema, env).PROMETHEUS_RETENTION;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    output.err(`capacity: ${err.message}`);
-    return 1;
-  }
-  let retentionSeconds: number;
-  try {
-    retentionSeconds = parseDuration(retention) / 1000;
-  } catch {
-    output.err(`capacity: --retention must be a Prometheus duration such as 30d or 12w, not '${retention}'`);
-    return 2;
-  }
-  let inputs: CapacityInputs;
-  try {
-    inputs = await readCapacityInputs(prometheusUrl);
-  } catch (err) {
-    if (!(err instanceof HttpError || err instanceof NotEnoughDataError)) throw err;
-    output.err(`capacity: ${err.message}`);
-    return 1;
-  }
-  const estimate = estimateCapacity(inputs, retentionSeconds);
-  if (values.json) output.out(JSON.stringify({ retention, inputs, estimate }, null, 2));
-  else for (const line of formatReport(inputs, estimate, retention)) output.out(line);
-  return 0;
-}
-
-/** Entry point for the CLI dispatcher. */
-export async function run(args: string[]): Promise<number> {
-  return capacityCommand(args, process.env, processOutput);
-}
+/** `capacity`: the arguments after the command name in, the exit code out. */
+export const capacityCommand = defineCommand({
+  name: 'capacity',
+  usage: USAGE,
+  options: { retention: { type: 'string' }, json: { type: 'boolean' } },
+  async action({ values, env, io, usageError }) {
+    const prometheusUrl = endpoints(env).prometheus;
+    const retention = values.retention ?? parseEnv(stackSchema, env).PROMETHEUS_RETENTION;
+    let retentionSeconds: number;
+    try {
+      retentionSeconds = parseDuration(retention) / 1000;
+    } catch {
+      return usageError(`--retention must be a Prometheus duration such as 30d or 12w, not '${retention}'`);
+    }
+    let inputs: CapacityInputs;
+    try {
+      inputs = await readCapacityInputs(prometheusUrl);
+    } catch (err) {
+      if (!(err instanceof HttpError || err instanceof NotEnoughDataError)) throw err;
+      io.err(`capacity: ${err.message}`);
+      return 1;
+    }
+    const estimate = estimateCapacity(inputs, retentionSeconds);
+    if (values.json) io.out(JSON.stringify({ retention, inputs, estimate }, null, 2));
+    else for (const line of formatReport(inputs, estimate, retention)) io.out(line);
+    return 0;
+  },
+});

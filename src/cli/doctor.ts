@@ -16,8 +16,8 @@ import { ConfigError, parseEnv, stackSchema } from '../config.ts';
 import { serviceLogFile } from '../stack/services.ts';
 import { stackDirs } from '../stack/stack.ts';
 import { lastFailures, type NotificationFailure } from './alertmanager-log.ts';
-import { displayUrl, endpoints, HttpError, request, type Endpoints } from './endpoints.ts';
-import { commandArgs, processOutput, type Output } from './args.ts';
+import { displayUrl, endpoints, HttpError, request } from './endpoints.ts';
+import { defineCommand, type Output } from './command.ts';
 
 const USAGE = `Usage: doctor [--alertmanager-log FILE]
   Checks Prometheus (PROMETHEUS_URL, default http://127.0.0.1:$PROMETHEUS_PORT), Alertmanager
@@ -247,35 +247,25 @@ function readAlertmanagerLog(path: string | undefined, env: NodeJS.ProcessEnv): 
   }
 }
 
-/** Runs `doctor` against `env`; returns the exit code. */
-export async function doctorCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  const args = commandArgs('doctor', USAGE, argv, { 'alertmanager-log': { type: 'string' } }, output);
-  if (typeof args === 'number') return args;
-  let urls: Endpoints;
-  let log: AlertmanagerLog | undefined;
-  try {
-    urls = endpoints(env);
-    log = readAlertmanagerLog(args.values['alertmanager-log'], env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    output.err(`doctor: ${err.message}`);
-    return 1;
-  }
-  const report = new Report(output);
-  for (const check of [() => checkPrometheus(urls.prometheus, report), () => checkAlertmanager(urls.alertmanager, urls.prometheus, log, report), () => checkDashboards(urls.dashboards, report)]) {
-    try {
-      await check();
-    } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      report.problem(err.message);
+/** `doctor`: the arguments after the command name in, the exit code out (0 = healthy). */
+export const doctorCommand = defineCommand({
+  name: 'doctor',
+  usage: USAGE,
+  options: { 'alertmanager-log': { type: 'string' } },
+  async action({ values, env, io }) {
+    const urls = endpoints(env);
+    const log = readAlertmanagerLog(values['alertmanager-log'], env);
+    const report = new Report(io);
+    for (const check of [() => checkPrometheus(urls.prometheus, report), () => checkAlertmanager(urls.alertmanager, urls.prometheus, log, report), () => checkDashboards(urls.dashboards, report)]) {
+      try {
+        await check();
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        report.problem(err.message);
+      }
     }
-  }
-  const warned = report.warnings ? ` (${report.warnings} warning${report.warnings === 1 ? '' : 's'})` : '';
-  output.out(report.problems === 0 ? `Healthy${warned}.` : `${report.problems} problem${report.problems === 1 ? '' : 's'} found${warned}.`);
-  return report.problems === 0 ? 0 : 1;
-}
-
-/** Entry point for the CLI dispatcher. */
-export async function run(args: string[]): Promise<number> {
-  return doctorCommand(args, process.env, processOutput);
-}
+    const warned = report.warnings ? ` (${report.warnings} warning${report.warnings === 1 ? '' : 's'})` : '';
+    io.out(report.problems === 0 ? `Healthy${warned}.` : `${report.problems} problem${report.problems === 1 ? '' : 's'} found${warned}.`);
+    return report.problems === 0 ? 0 : 1;
+  },
+});

@@ -15,7 +15,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireBinary } from '../packages.ts';
-import { commandArgs, processOutput, type Output } from './args.ts';
+import { defineCommand, processOutput, type Output } from './command.ts';
 
 /** The file docker-compose's nginx reads (monitoring/nginx is mounted at /etc/nginx/samokoder). */
 export const DEFAULT_HTPASSWD = fileURLToPath(new URL('../../monitoring/nginx/auth/htpasswd', import.meta.url));
@@ -38,54 +38,46 @@ export interface HtpasswdIo extends Output {
   password?: string;
 }
 
-/** Runs `htpasswd` with `argv` (the arguments after the command name). */
-export function htpasswdCommand(argv: string[], io: HtpasswdIo): number {
-  const args = commandArgs('htpasswd', USAGE, argv, { file: { type: 'string' } }, io, true);
-  if (typeof args === 'number') return args;
-  const { values, positionals } = args;
-  const [user, ...extra] = positionals;
-  if (!user || extra.length > 0) {
-    io.err(`htpasswd: give exactly one user name (the password is read from stdin, never an argument)\n${USAGE}`);
-    return 2;
-  }
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(user)) {
-    io.err('htpasswd: the user name may hold letters, digits, ".", "_" and "-" (1-64 characters)');
-    return 2;
-  }
-  if (io.password !== undefined && io.password.length < MIN_PASSWORD_LENGTH) {
-    io.err(`htpasswd: the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
-    return 1;
-  }
+/** `htpasswd`: the arguments after the command name in, the exit code out; the environment is not read. */
+export const htpasswdCommand = defineCommand({
+  name: 'htpasswd',
+  usage: USAGE,
+  options: { file: { type: 'string' } },
+  positionals: true,
+  defaultIo: async (): Promise<HtpasswdIo> => ({ ...processOutput, password: process.stdin.isTTY ? undefined : await readPipedPassword() }),
+  action({ values, positionals, io, usageError }) {
+    const [user, ...extra] = positionals;
+    if (!user || extra.length > 0) return usageError('give exactly one user name (the password is read from stdin, never an argument)');
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(user)) return usageError('the user name may hold letters, digits, ".", "_" and "-" (1-64 characters)');
+    if (io.password !== undefined && io.password.length < MIN_PASSWORD_LENGTH) {
+      io.err(`htpasswd: the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+      return 1;
+    }
 
-  const file = resolve(values.file ?? DEFAULT_HTPASSWD);
-  mkdirSync(dirname(file), { recursive: true });
-  // -B bcrypt, -C its cost (htpasswd's default, 5, is weak), -c create (only when absent: it would
-  // drop the other users), -i password from stdin.
-  const flags = `-B${existsSync(file) ? '' : 'c'}${io.password === undefined ? '' : 'i'}`;
-  const result = spawnSync(requireBinary('htpasswd'), [flags, '-C', String(BCRYPT_COST), file, user], {
-    input: io.password,
-    stdio: io.password === undefined ? 'inherit' : ['pipe', 'pipe', 'pipe'],
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    // htpasswd's own message names the problem (e.g. passwords that differ); it never echoes one.
-    io.err(`htpasswd: failed${result.stderr ? `: ${result.stderr.trim()}` : ''}`);
-    return 1;
-  }
-  chmodSync(file, 0o644);
-  io.out(`Wrote user '${user}' to ${file} (bcrypt). nginx reads it on the next request; no restart needed.`);
-  return 0;
-}
+    const file = resolve(values.file ?? DEFAULT_HTPASSWD);
+    mkdirSync(dirname(file), { recursive: true });
+    // -B bcrypt, -C its cost (htpasswd's default, 5, is weak), -c create (only when absent: it would
+    // drop the other users), -i password from stdin.
+    const flags = `-B${existsSync(file) ? '' : 'c'}${io.password === undefined ? '' : 'i'}`;
+    const result = spawnSync(requireBinary('htpasswd'), [flags, '-C', String(BCRYPT_COST), file, user], {
+      input: io.password,
+      stdio: io.password === undefined ? 'inherit' : ['pipe', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) {
+      // htpasswd's own message names the problem (e.g. passwords that differ); it never echoes one.
+      io.err(`htpasswd: failed${result.stderr ? `: ${result.stderr.trim()}` : ''}`);
+      return 1;
+    }
+    chmodSync(file, 0o644);
+    io.out(`Wrote user '${user}' to ${file} (bcrypt). nginx reads it on the next request; no restart needed.`);
+    return 0;
+  },
+});
 
 /** Reads all of stdin (a piped password); a single trailing newline (from echo) is dropped. */
 async function readPipedPassword(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
-
-/** Entry point for the CLI dispatcher (`npm run samokoder -- htpasswd USER`). */
-export async function run(args: string[]): Promise<number> {
-  const password = process.stdin.isTTY ? undefined : await readPipedPassword();
-  return htpasswdCommand(args, { ...processOutput, password });
 }

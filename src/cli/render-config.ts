@@ -8,8 +8,8 @@
 import { join, resolve } from 'node:path';
 import { renderAlertmanagerConfig, type RenderedConfig } from '../monitoring/alertmanager.ts';
 import { TEMPLATES_DIR } from '../monitoring/paths.ts';
-import { alertingSchema, ConfigError, parseEnv, stackSchema, type AlertingConfig } from '../config.ts';
-import { commandArgs, processOutput, type Output } from './args.ts';
+import { alertingSchema, parseEnv, stackSchema } from '../config.ts';
+import { defineCommand, type Output } from './command.ts';
 import { writePrivateFile } from '../private-file.ts';
 
 const USAGE = `Usage: render-config [--out PATH] [--templates DIR]
@@ -18,35 +18,28 @@ const USAGE = `Usage: render-config [--out PATH] [--templates DIR]
                    (default: this checkout's monitoring/alertmanager/templates;
                    docker-compose: /etc/alertmanager/templates)`;
 
-/** Runs `render-config` with `argv` (the arguments after the command name) against `env`. */
-export async function renderConfigCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output = processOutput): Promise<number> {
-  const args = commandArgs('render-config', USAGE, argv, { out: { type: 'string' }, templates: { type: 'string' } }, output);
-  if (typeof args === 'number') return args;
-  const { values } = args;
-
-  let alerting: AlertingConfig;
-  let out: string;
-  try {
-    alerting = parseEnv(alertingSchema, env);
-    out = values.out ?? join(parseEnv(stackSchema, env).DATA_DIR, 'alertmanager', 'alertmanager.yml');
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    output.err(`render-config: ${err.message}`);
-    return 1;
-  }
-  const templatesDir = values.templates === undefined ? TEMPLATES_DIR : resolve(values.templates);
-  const rendered = renderAlertmanagerConfig(alerting, { templatesDir });
-  try {
-    writePrivateFile(out, rendered.yaml);
-  } catch (err) {
-    // File-system errors name the path and the reason (EACCES, ENOSPC), never the content.
-    output.err(`render-config: could not write the config: ${(err as Error).message}`);
-    return 1;
-  }
-  output.out(`Wrote ${out} (mode 0600; templates ${join(templatesDir, '*.tmpl')})`);
-  reportChannels(rendered, output);
-  return 0;
-}
+/** `render-config`: the arguments after the command name in, the exit code out. */
+export const renderConfigCommand = defineCommand({
+  name: 'render-config',
+  usage: USAGE,
+  options: { out: { type: 'string' }, templates: { type: 'string' } },
+  action({ values, env, io }) {
+    const alerting = parseEnv(alertingSchema, env);
+    const out = values.out ?? join(parseEnv(stackSchema, env).DATA_DIR, 'alertmanager', 'alertmanager.yml');
+    const templatesDir = values.templates === undefined ? TEMPLATES_DIR : resolve(values.templates);
+    const rendered = renderAlertmanagerConfig(alerting, { templatesDir });
+    try {
+      writePrivateFile(out, rendered.yaml);
+    } catch (err) {
+      // File-system errors name the path and the reason (EACCES, ENOSPC), never the content.
+      io.err(`render-config: could not write the config: ${(err as Error).message}`);
+      return 1;
+    }
+    io.out(`Wrote ${out} (mode 0600; templates ${join(templatesDir, '*.tmpl')})`);
+    reportChannels(rendered, io);
+    return 0;
+  },
+});
 
 /** Prints which alert channels a rendered config sends to, and its warnings (never a value). */
 export function reportChannels(rendered: RenderedConfig, output: Output): void {
@@ -54,9 +47,4 @@ export function reportChannels(rendered: RenderedConfig, output: Output): void {
   const { telegram, email, webhook } = rendered.channels;
   output.out(`Alert channels: telegram ${state(telegram)}, email ${state(email)}, webhook ${state(webhook)}`);
   for (const warning of rendered.warnings) output.err(`warning: ${warning}`);
-}
-
-/** Entry point for the CLI dispatcher (`npm run samokoder -- render-config ...`). */
-export async function run(args: string[]): Promise<number> {
-  return renderConfigCommand(args, process.env);
 }

@@ -12,9 +12,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderAlertmanagerConfig } from '../monitoring/alertmanager.ts';
 import { TEMPLATES_DIR } from '../monitoring/paths.ts';
-import { alertingSchema, apiSecretsSchema, composeSecretsSchema, ConfigError, parseEnv, type AlertingConfig, type ApiSecrets, type ComposeSecrets } from '../config.ts';
+import { alertingSchema, apiSecretsSchema, composeSecretsSchema, ConfigError, parseEnv } from '../config.ts';
 import { SECRETS_DIR, secretPath, SMTP_CA, SMTP_CA_INPUT, writeSecretFiles } from '../deploy/compose-secrets.ts';
-import { commandArgs, processOutput, type Output } from './args.ts';
+import { defineCommand } from './command.ts';
 import { reportChannels } from './render-config.ts';
 
 const USAGE = `Usage: render-secrets --redis-addr URI [--dir DIR] [--templates DIR] [--smtp-ca PATH]
@@ -27,50 +27,36 @@ const USAGE = `Usage: render-secrets --redis-addr URI [--dir DIR] [--templates D
   Reads GRAFANA_ADMIN_PASSWORD, POSTGRES_PASSWORD, REDIS_PASSWORD, the API's DATABASE_URL,
   REDIS_URL, JWT_SECRET (ADMIN_TOKEN, LLM_API_KEY, METRICS_TOKEN if set) and the alerting variables.`;
 
-/** Runs `render-secrets` with `argv` (the arguments after the command name) against `env`. */
-export async function renderSecretsCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output = processOutput): Promise<number> {
-  const args = commandArgs('render-secrets', USAGE, argv, { 'redis-addr': { type: 'string' }, dir: { type: 'string' }, templates: { type: 'string' }, 'smtp-ca': { type: 'string' } }, output);
-  if (typeof args === 'number') return args;
-  const { values } = args;
-  const redisAddr = values['redis-addr'];
-  if (!redisAddr || !/^rediss?:\/\/[^/\s]+$/.test(redisAddr)) {
-    output.err(`render-secrets: --redis-addr must be the exporter's REDIS_ADDR, e.g. redis://redis:6379\n${USAGE}`);
-    return 2;
-  }
-
-  let alerting: AlertingConfig;
-  let secrets: ComposeSecrets;
-  let api: ApiSecrets;
-  try {
+/** `render-secrets`: the arguments after the command name in, the exit code out. */
+export const renderSecretsCommand = defineCommand({
+  name: 'render-secrets',
+  usage: USAGE,
+  options: { 'redis-addr': { type: 'string' }, dir: { type: 'string' }, templates: { type: 'string' }, 'smtp-ca': { type: 'string' } },
+  action({ values, env, io, usageError }) {
+    const redisAddr = values['redis-addr'];
+    if (!redisAddr || !/^rediss?:\/\/[^/\s]+$/.test(redisAddr)) return usageError("--redis-addr must be the exporter's REDIS_ADDR, e.g. redis://redis:6379");
     // SMTP_CA_FILE names the operator's file; it is validated (and read) where it is mounted here.
     const caFile = env.SMTP_CA_FILE?.trim() ? (values['smtp-ca'] ?? env.SMTP_CA_FILE) : undefined;
-    alerting = parseEnv(alertingSchema, { ...env, SMTP_CA_FILE: caFile });
-    secrets = parseEnv(composeSecretsSchema, env);
-    api = parseEnv(apiSecretsSchema, env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    output.err(`render-secrets: ${err.message}`);
-    return 1;
-  }
-  const smtpCa = alerting.SMTP_CA_FILE === undefined ? undefined : readFileSync(alerting.SMTP_CA_FILE, 'utf8');
-  const templatesDir = values.templates === undefined ? TEMPLATES_DIR : resolve(values.templates);
-  // Alertmanager reads its own copy of the CA, in its volume.
-  const rendered = renderAlertmanagerConfig({ ...alerting, SMTP_CA_FILE: smtpCa === undefined ? undefined : secretPath(SMTP_CA) }, { templatesDir });
-  let written: string[];
-  try {
-    written = writeSecretFiles(resolve(values.dir ?? SECRETS_DIR), { secrets, api, alertmanagerYaml: rendered.yaml, redisAddr, ...(smtpCa === undefined ? {} : { smtpCa }) });
-  } catch (err) {
-    // A value a file cannot hold (ConfigError, found before anything is written), or a file-system
-    // error naming the path and the reason (EPERM without root, ENOSPC); never the content.
-    output.err(err instanceof ConfigError ? `render-secrets: ${err.message}` : `render-secrets: could not write the secret files: ${(err as Error).message}`);
-    return 1;
-  }
-  for (const path of written) output.out(`Wrote ${path} (mode 0600)`);
-  reportChannels(rendered, output);
-  return 0;
-}
-
-/** Entry point for the CLI dispatcher (`npm run samokoder -- render-secrets ...`). */
-export async function run(args: string[]): Promise<number> {
-  return renderSecretsCommand(args, process.env);
-}
+    const alerting = parseEnv(alertingSchema, { ...env, SMTP_CA_FILE: caFile });
+    const secrets = parseEnv(composeSecretsSchema, env);
+    const api = parseEnv(apiSecretsSchema, env);
+    const smtpCa = alerting.SMTP_CA_FILE === undefined ? undefined : readFileSync(alerting.SMTP_CA_FILE, 'utf8');
+    const templatesDir = values.templates === undefined ? TEMPLATES_DIR : resolve(values.templates);
+    // Alertmanager reads its own copy of the CA, in its volume.
+    const rendered = renderAlertmanagerConfig({ ...alerting, SMTP_CA_FILE: smtpCa === undefined ? undefined : secretPath(SMTP_CA) }, { templatesDir });
+    let written: string[];
+    try {
+      written = writeSecretFiles(resolve(values.dir ?? SECRETS_DIR), { secrets, api, alertmanagerYaml: rendered.yaml, redisAddr, ...(smtpCa === undefined ? {} : { smtpCa }) });
+    } catch (err) {
+      // A value a file cannot hold (ConfigError, found before anything is written: reported as
+      // such), or a file-system error naming the path and the reason (EPERM without root, ENOSPC);
+      // never the content.
+      if (err instanceof ConfigError) throw err;
+      io.err(`render-secrets: could not write the secret files: ${(err as Error).message}`);
+      return 1;
+    }
+    for (const path of written) io.out(`Wrote ${path} (mode 0600)`);
+    reportChannels(rendered, io);
+    return 0;
+  },
+});

@@ -8,11 +8,10 @@
  * Exit codes: 0 accepted and routed to a receiver that sends somewhere; 1 otherwise; 2 bad usage.
  */
 import { spawnSync } from 'node:child_process';
-import { ConfigError } from '../config.ts';
 import { requireBinary } from '../packages.ts';
 import { displayUrl, endpoints, HttpError, request } from './endpoints.ts';
 import { receiversOf, severityTimings } from '../monitoring/alertmanager.ts';
-import { commandArgs, processOutput, type Output } from './args.ts';
+import { defineCommand } from './command.ts';
 
 const SEVERITIES = ['critical', 'warning', 'info'] as const;
 const LIFETIME_MINUTES = 5;
@@ -38,67 +37,54 @@ export function routeReceivers(url: string, labels: Record<string, string>): str
   return result.stdout.trim().split(',').filter(Boolean);
 }
 
-/** Runs `test-alert`; returns the exit code. */
-export async function testAlertCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  const args = commandArgs('test-alert', USAGE, argv, { severity: { type: 'string', default: 'critical' } }, output);
-  if (typeof args === 'number') return args;
-  const { severity } = args.values;
-  if (!(SEVERITIES as readonly string[]).includes(severity)) {
-    output.err(`test-alert: --severity must be one of ${SEVERITIES.join(', ')}\n${USAGE}`);
-    return 2;
-  }
-  let url: string;
-  try {
-    url = endpoints(env).alertmanager;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    output.err(`test-alert: ${err.message}`);
-    return 1;
-  }
+/** `test-alert`: the arguments after the command name in, the exit code out. */
+export const testAlertCommand = defineCommand({
+  name: 'test-alert',
+  usage: USAGE,
+  options: { severity: { type: 'string', default: 'critical' } },
+  async action({ values: { severity }, env, io, usageError }) {
+    if (!(SEVERITIES as readonly string[]).includes(severity)) return usageError(`--severity must be one of ${SEVERITIES.join(', ')}`);
+    const url = endpoints(env).alertmanager;
 
-  const labels = testAlertLabels(severity);
-  const now = new Date();
-  try {
-    await request(`${url}/api/v2/alerts`, {
-      method: 'POST',
-      body: [
-        {
-          labels,
-          annotations: {
-            summary: `Test alert (${severity}) from samokoder test-alert`,
-            description: `Posted at ${now.toISOString()} to check the alert path; it resolves by itself in ${LIFETIME_MINUTES} minutes.`,
+    const labels = testAlertLabels(severity);
+    const now = new Date();
+    try {
+      await request(`${url}/api/v2/alerts`, {
+        method: 'POST',
+        body: [
+          {
+            labels,
+            annotations: {
+              summary: `Test alert (${severity}) from samokoder test-alert`,
+              description: `Posted at ${now.toISOString()} to check the alert path; it resolves by itself in ${LIFETIME_MINUTES} minutes.`,
+            },
+            startsAt: now.toISOString(),
+            endsAt: new Date(now.getTime() + LIFETIME_MINUTES * 60_000).toISOString(),
           },
-          startsAt: now.toISOString(),
-          endsAt: new Date(now.getTime() + LIFETIME_MINUTES * 60_000).toISOString(),
-        },
-      ],
-    });
-    output.out(`✔ Alertmanager ${displayUrl(url)} accepted SamokoderTestAlert (severity ${severity}).`);
+        ],
+      });
+      io.out(`✔ Alertmanager ${displayUrl(url)} accepted SamokoderTestAlert (severity ${severity}).`);
 
-    const status = await request(`${url}/api/v2/status`);
-    const receivers = receiversOf(status);
-    const routed = routeReceivers(url, labels);
-    const described = routed.map((name) => {
-      const integrations = receivers.find((r) => r.name === name)?.integrations ?? [];
-      return { name, integrations };
-    });
-    const delivering = described.filter((r) => r.integrations.length > 0);
-    output.out(`Routes to: ${described.map((r) => `${r.name} (${r.integrations.join(', ') || 'no integration'})`).join(', ')}`);
-    if (described.some((r) => r.name === 'webhook')) output.out('  webhook: with no channel configured, `npm start` prints alerts in its terminal.');
-    if (delivering.length === 0) {
-      output.err('✖ no receiver of this route sends anywhere: configure Telegram or email in .env');
+      const status = await request(`${url}/api/v2/status`);
+      const receivers = receiversOf(status);
+      const routed = routeReceivers(url, labels);
+      const described = routed.map((name) => {
+        const integrations = receivers.find((r) => r.name === name)?.integrations ?? [];
+        return { name, integrations };
+      });
+      const delivering = described.filter((r) => r.integrations.length > 0);
+      io.out(`Routes to: ${described.map((r) => `${r.name} (${r.integrations.join(', ') || 'no integration'})`).join(', ')}`);
+      if (described.some((r) => r.name === 'webhook')) io.out('  webhook: with no channel configured, `npm start` prints alerts in its terminal.');
+      if (delivering.length === 0) {
+        io.err('✖ no receiver of this route sends anywhere: configure Telegram or email in .env');
+        return 1;
+      }
+      io.out(`Expect the notification in about ${severityTimings(status.config.original, severity).groupWait} (the route's group_wait).`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      io.err(`✖ ${err.message}`);
       return 1;
     }
-    output.out(`Expect the notification in about ${severityTimings(status.config.original, severity).groupWait} (the route's group_wait).`);
-    return 0;
-  } catch (err) {
-    if (!(err instanceof HttpError)) throw err;
-    output.err(`✖ ${err.message}`);
-    return 1;
-  }
-}
-
-/** Entry point for the CLI dispatcher. */
-export async function run(args: string[]): Promise<number> {
-  return testAlertCommand(args, process.env, processOutput);
-}
+  },
+});

@@ -9,7 +9,7 @@
  * Exit codes: 0 every request was answered; 1 some were not, or the knobs could not be set; 2 bad usage.
  */
 import { randomBytes } from 'node:crypto';
-import { commandArgs, processOutput, type Output } from './args.ts';
+import { defineCommand } from './command.ts';
 
 const USAGE = `Usage: traffic [--api URL] [--requests N] [--seconds S] [--concurrency C]
                [--llm-error-rate X] [--llm-latency-ms MS]
@@ -127,52 +127,43 @@ function bounded(value: string | undefined, fallback: number, min: number, max: 
   return n;
 }
 
-/** Runs `traffic` with `argv` (the arguments after the command name) against `env`; returns the exit code. */
-export async function trafficCommand(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
-  const args = commandArgs(
-    'traffic',
-    USAGE,
-    argv,
-    {
-      api: { type: 'string' },
-      requests: { type: 'string' },
-      seconds: { type: 'string' },
-      concurrency: { type: 'string' },
-      'llm-error-rate': { type: 'string' },
-      'llm-latency-ms': { type: 'string' },
-    },
-    output,
-  );
-  if (typeof args === 'number') return args;
-  const { values } = args;
-  let options: TrafficOptions;
-  try {
-    const knobs: TrafficOptions['knobs'] = {};
-    if (values['llm-error-rate'] !== undefined) knobs.errorRate = bounded(values['llm-error-rate'], 0, 0, 1, 'llm-error-rate');
-    if (values['llm-latency-ms'] !== undefined) knobs.latencyMs = bounded(values['llm-latency-ms'], 0, 0, 600_000, 'llm-latency-ms');
-    options = {
-      api: (values.api ?? `http://127.0.0.1:${env.API_PORT ?? 8000}`).replace(/\/+$/, ''),
-      requests: bounded(values.requests, 300, 1, 100_000, 'requests'),
-      seconds: bounded(values.seconds, 60, 1, 3600, 'seconds'),
-      concurrency: bounded(values.concurrency, 4, 1, 64, 'concurrency'),
-      adminToken: env.ADMIN_TOKEN,
-      ...(Object.keys(knobs).length ? { knobs } : {}),
-    };
-  } catch (err) {
-    output.err(`traffic: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  try {
-    const summary = await runTraffic(options);
-    output.out(`${summary.requests} requests, ${summary.projectsCreated} projects created; by status: ${JSON.stringify(summary.byStatus)}`);
-    return summary.byStatus['no-answer'] ? 1 : 0;
-  } catch (err) {
-    output.err(`traffic: ${(err as Error).message}`);
-    return 1;
-  }
-}
-
-/** Entry point for the CLI dispatcher. */
-export async function run(args: string[]): Promise<number> {
-  return trafficCommand(args, process.env, processOutput);
-}
+/** `traffic`: the arguments after the command name in, the exit code out. */
+export const trafficCommand = defineCommand({
+  name: 'traffic',
+  usage: USAGE,
+  options: {
+    api: { type: 'string' },
+    requests: { type: 'string' },
+    seconds: { type: 'string' },
+    concurrency: { type: 'string' },
+    'llm-error-rate': { type: 'string' },
+    'llm-latency-ms': { type: 'string' },
+  },
+  async action({ values, env, io, usageError }) {
+    let options: TrafficOptions;
+    try {
+      const knobs: TrafficOptions['knobs'] = {};
+      if (values['llm-error-rate'] !== undefined) knobs.errorRate = bounded(values['llm-error-rate'], 0, 0, 1, 'llm-error-rate');
+      if (values['llm-latency-ms'] !== undefined) knobs.latencyMs = bounded(values['llm-latency-ms'], 0, 0, 600_000, 'llm-latency-ms');
+      options = {
+        api: (values.api ?? `http://127.0.0.1:${env.API_PORT ?? 8000}`).replace(/\/+$/, ''),
+        requests: bounded(values.requests, 300, 1, 100_000, 'requests'),
+        seconds: bounded(values.seconds, 60, 1, 3600, 'seconds'),
+        concurrency: bounded(values.concurrency, 4, 1, 64, 'concurrency'),
+        adminToken: env.ADMIN_TOKEN,
+        ...(Object.keys(knobs).length ? { knobs } : {}),
+      };
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      return usageError(err.message);
+    }
+    try {
+      const summary = await runTraffic(options);
+      io.out(`${summary.requests} requests, ${summary.projectsCreated} projects created; by status: ${JSON.stringify(summary.byStatus)}`);
+      return summary.byStatus['no-answer'] ? 1 : 0;
+    } catch (err) {
+      io.err(`traffic: ${(err as Error).message}`);
+      return 1;
+    }
+  },
+});

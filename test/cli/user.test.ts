@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { run } from '../../src/cli/user.ts';
+import { userCommand as run } from '../../src/cli/user.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 
 let api: TestApi;

@@ -109,14 +109,14 @@ interface RunningNginx {
  * Copies monitoring/nginx into `prefix/conf`, points its upstreams at `backends`, and starts nginx
  * on it with a main file of ours (pid, logs and temp files inside `prefix`), in the foreground.
  */
-async function startNginx(prefix: string, backends: Backend[], prepare: (conf: string) => void, probePort: number): Promise<RunningNginx> {
+async function startNginx(prefix: string, backends: Backend[], prepare: (conf: string) => void | Promise<void>, probePort: number): Promise<RunningNginx> {
   const conf = join(prefix, 'conf');
   cpSync(NGINX_DIR, conf, { recursive: true });
   // The upstream names the committed file defines are exactly our stand-ins.
   const names = [...readFileSync(join(conf, 'upstreams.conf'), 'utf8').matchAll(/^upstream (\w+)/gm)].map((m) => m[1]);
   assert.deepEqual(names.sort(), backends.map((b) => b.name).sort());
   writeFileSync(join(conf, 'upstreams.conf'), backends.map((b) => `upstream ${b.name} { server 127.0.0.1:${b.port}; }\n`).join(''));
-  prepare(conf);
+  await prepare(conf);
 
   const temp = (name: string) => join(prefix, 'temp', name);
   mkdirSync(join(prefix, 'temp'));
@@ -180,11 +180,11 @@ describe('nginx (monitoring/nginx) on loopback', () => {
     nginx = await startNginx(
       dir.path,
       backends,
-      (conf) => {
+      async (conf) => {
         replaceIn(join(conf, 'sites/http.conf'), /listen 80 default_server;/g, `listen 127.0.0.1:${port} default_server;`, 1);
         const io = { out: () => undefined, err: (l: string) => assert.fail(l) };
-        assert.equal(htpasswdCommand([USER, '--file', join(conf, 'auth/htpasswd')], { ...io, password: PASSWORD }), 0);
-        assert.equal(htpasswdCommand(['second-user', '--file', join(conf, 'auth/htpasswd')], { ...io, password: 'another-long-password' }), 0);
+        assert.equal(await htpasswdCommand([USER, '--file', join(conf, 'auth/htpasswd')], {}, { ...io, password: PASSWORD }), 0);
+        assert.equal(await htpasswdCommand(['second-user', '--file', join(conf, 'auth/htpasswd')], {}, { ...io, password: 'another-long-password' }), 0);
       },
       port,
     );
@@ -273,7 +273,7 @@ describe('nginx with TLS (sites/https.conf.example)', () => {
     nginx = await startNginx(
       dir.path,
       backends,
-      (conf) => {
+      async (conf) => {
         // The documented steps: certificate and key in certs/, https.conf instead of http.conf.
         const cert = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(conf, 'certs/privkey.pem'), '-out', join(conf, 'certs/fullchain.pem')], { encoding: 'utf8' });
         assert.equal(cert.status, 0, cert.stderr);
@@ -283,7 +283,7 @@ describe('nginx with TLS (sites/https.conf.example)', () => {
         replaceIn(join(conf, 'sites/https.conf'), /listen 80 default_server;/g, `listen 127.0.0.1:${httpPort} default_server;`, 1);
         replaceIn(join(conf, 'sites/https.conf'), /listen 443 ssl http2 default_server;/g, `listen 127.0.0.1:${httpsPort} ssl http2 default_server;`, 1);
         const io = { out: () => undefined, err: (l: string) => assert.fail(l) };
-        assert.equal(htpasswdCommand([USER, '--file', join(conf, 'auth/htpasswd')], { ...io, password: PASSWORD }), 0);
+        assert.equal(await htpasswdCommand([USER, '--file', join(conf, 'auth/htpasswd')], {}, { ...io, password: PASSWORD }), 0);
       },
       httpPort,
     );
