@@ -4,8 +4,9 @@
  * `none`, `empty-hooks` (the three hook types ours uses, doing nothing: Fastify's own dispatch
  * cost), `ours` (src/metrics/http.ts over the API's registry) or `fastify-metrics` (its defaults).
  *
- * IPC protocol: sends `{ port }` once listening; on `'start'` it notes process.cpuUsage() and the
- * request count, on `'stop'` it answers `{ cpuMicros, requests }` for the interval; `'exit'` ends it.
+ * IPC protocol: sends `{ port }` once listening; on `'start'` it notes process.cpuUsage(), the
+ * clock and the request count, on `'stop'` it answers `{ cpuMicros, requests, elapsedMicros }` for
+ * the interval; `'exit'` ends it.
  */
 import Fastify, { type FastifyPluginAsync } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
@@ -38,14 +39,16 @@ const address = app.server.address();
 process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
 
 let startCpu = process.cpuUsage();
+let startTime = performance.now();
 let startServed = 0;
 process.on('message', (message) => {
   if (message === 'start') {
     startCpu = process.cpuUsage();
+    startTime = performance.now();
     startServed = served;
   } else if (message === 'stop') {
     const cpu = process.cpuUsage(startCpu);
-    process.send?.({ cpuMicros: cpu.user + cpu.system, requests: served - startServed });
+    process.send?.({ cpuMicros: cpu.user + cpu.system, requests: served - startServed, elapsedMicros: (performance.now() - startTime) * 1000 });
   } else if (message === 'exit') {
     void app.close().then(() => process.exit(0));
   }

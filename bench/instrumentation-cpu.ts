@@ -1,13 +1,17 @@
 /**
- * Benchmark 1, instrumentation CPU per request: the same one-route Fastify app with no metrics,
- * with three empty hooks (Fastify's dispatch alone), with our hooks (src/metrics/http.ts) and with
- * fastify-metrics, each in its own child process
- * (bench/cpu-server.ts), driven by autocannon at a fixed overall rate with pipelining 1. The
- * server's CPU comes from `process.cpuUsage()` in the server process. In each round the three
- * servers are loaded at the same time, each at the same fixed rate, so whatever else the machine
- * does in that window hits all three alike (measured one after another, other load on a shared
- * 2-core machine moved the no-metrics figure by 2× between rounds); the overhead is the median
- * of per-round differences from no-metrics.
+ * Benchmark 1, instrumentation CPU: the same one-route Fastify app with no metrics, with three
+ * empty hooks (Fastify's dispatch alone), with our hooks (src/metrics/http.ts) and with
+ * fastify-metrics, each in its own child process (bench/cpu-server.ts), driven by autocannon at
+ * fixed rates with pipelining 1.
+ *
+ * A server's CPU is a fixed part that runs whether or not requests come (the event-loop-delay
+ * monitor, the GC observer, the process collectors) plus a part per request. One rate cannot tell
+ * them apart: CPU per request at one rate is the marginal cost plus the fixed cost divided by the
+ * rate. So each cycle loads every server at several rates, and the least-squares line of CPU per
+ * second against requests per second gives the marginal µs per request (slope) and the fixed CPU
+ * per second (intercept). In each round the four servers are loaded at the same time at the same
+ * rate, so other load on the shared machine hits them alike; the figures are medians over cycles
+ * of per-cycle differences from no metrics.
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -16,6 +20,7 @@ import type { Variant } from './cpu-server.ts';
 import { log, median, round } from './lib.ts';
 
 const SERVER = fileURLToPath(new URL('./cpu-server.ts', import.meta.url));
+// Not imported from cpu-server.ts: importing it would start a server.
 const VARIANTS: readonly Variant[] = ['none', 'empty-hooks', 'ours', 'fastify-metrics'];
 
 interface Server {
@@ -44,69 +49,120 @@ function load(port: number, rate: number, seconds: number) {
   return autocannon({ url: `http://127.0.0.1:${port}/api/v1/items/42`, connections: 8, pipelining: 1, overallRate: rate, duration: seconds });
 }
 
+/** One server's reading over one round: requests per second served, CPU µs per second used. */
+interface Reading {
+  requestsPerSecond: number;
+  cpuMicrosPerSecond: number;
+}
+
+/** Least-squares line through the readings: slope µs per request, intercept µs per second. */
+export function fitLine(readings: readonly Reading[]): { slope: number; intercept: number } {
+  const n = readings.length;
+  const mx = readings.reduce((s, r) => s + r.requestsPerSecond, 0) / n;
+  const my = readings.reduce((s, r) => s + r.cpuMicrosPerSecond, 0) / n;
+  const sxx = readings.reduce((s, r) => s + (r.requestsPerSecond - mx) ** 2, 0);
+  const sxy = readings.reduce((s, r) => s + (r.requestsPerSecond - mx) * (r.cpuMicrosPerSecond - my), 0);
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx };
+}
+
+/** A variant's cost split in two. */
+export interface CostSplit {
+  /** CPU µs per additional request (the slope). */
+  marginalMicros: number;
+  /** CPU ms per second spent with no requests at all (the intercept). */
+  fixedMillisPerSecond: number;
+}
+
 export interface CpuResult {
-  /** Requests per second each server receives (all three at once). */
-  rate: number;
+  /** Requests per second each server receives in a round (all four at once), one round per rate per cycle. */
+  rates: number[];
   seconds: number;
-  rounds: number;
-  /** Median CPU µs per request, per variant. */
-  cpuMicrosPerRequest: Record<Variant, number>;
-  /** Median over rounds of (variant − none), µs per request; `oursOverEmptyHooks`: ours − empty-hooks (our code alone). */
-  overheadMicros: { ours: number; fastifyMetrics: number; emptyHooks: number; oursOverEmptyHooks: number };
-  /** fastify-metrics' overhead / ours (null when ours is under 0.1 µs: within noise). */
+  cycles: number;
+  /** Per variant, the median over cycles of its fitted line. */
+  cost: Record<Variant, CostSplit>;
+  /** Median over cycles of (variant − none); `oursOverEmptyHooks`: ours − empty-hooks (our code alone). */
+  overNone: Record<'ours' | 'fastifyMetrics' | 'emptyHooks' | 'oursOverEmptyHooks', CostSplit>;
+  /** Per variant, median CPU µs per request at the highest rate: marginal and fixed cost mixed, as one rate shows it. */
+  perRequestAtTopRate: Record<Variant, number>;
+  /** fastify-metrics' marginal overhead / ours (null when ours is under 0.1 µs: within noise). */
   peerRatio: number | null;
   goalMicros: number;
+  goalPeerRatio: number;
   meetsGoal: boolean;
+  meetsPeerGoal: boolean;
   /** Requests served and non-2xx per variant, summed over measured rounds. */
   served: Record<Variant, { requests: number; non2xx: number; errors: number }>;
 }
 
-/** Runs the benchmark: `rounds` of `seconds`, each server at `rate` req/s at the same time, after a warm-up. */
-export async function runInstrumentationCpu({ rate = 1_500, seconds = 4, rounds = 15, warmupSeconds = 3 } = {}): Promise<CpuResult> {
+/**
+ * Runs the benchmark: `cycles` of one `seconds`-long round per rate (the order rotating from cycle
+ * to cycle, so a trend over the run does not lean on one rate), after a warm-up.
+ */
+export async function runInstrumentationCpu({ rates = [300, 900, 1_800], seconds = 4, cycles = 8, warmupSeconds = 3 } = {}): Promise<CpuResult> {
   const servers = new Map<Variant, Server>();
   try {
     for (const v of VARIANTS) servers.set(v, await startServer(v));
-    await Promise.all(VARIANTS.map((v) => load((servers.get(v) as Server).port, rate, warmupSeconds)));
-    const perRound: Array<Record<Variant, number>> = [];
+    const all = VARIANTS.map((v) => ({ v, server: servers.get(v) as Server }));
+    await Promise.all(all.map(({ server }) => load(server.port, Math.max(...rates), warmupSeconds)));
     const served = Object.fromEntries(VARIANTS.map((v) => [v, { requests: 0, non2xx: 0, errors: 0 }])) as CpuResult['served'];
-    for (let r = 0; r < rounds; r++) {
-      const round: Partial<Record<Variant, number>> = {};
-      const all = VARIANTS.map((v) => ({ v, server: servers.get(v) as Server }));
-      for (const { server } of all) server.child.send('start');
-      const loads = await Promise.all(all.map(({ server }) => load(server.port, rate, seconds)));
-      const answers = await Promise.all(
-        all.map(({ server }) => {
-          const answer = server.next();
-          server.child.send('stop');
-          return answer;
+    const fits: Array<Record<Variant, CostSplit>> = [];
+    const atTop: Array<Record<Variant, number>> = [];
+    for (let c = 0; c < cycles; c++) {
+      const readings = Object.fromEntries(VARIANTS.map((v) => [v, [] as Reading[]])) as Record<Variant, Reading[]>;
+      for (let i = 0; i < rates.length; i++) {
+        const rate = rates[(c + i) % rates.length] as number;
+        for (const { server } of all) server.child.send('start');
+        const loads = await Promise.all(all.map(({ server }) => load(server.port, rate, seconds)));
+        const answers = await Promise.all(
+          all.map(({ server }) => {
+            const answer = server.next();
+            server.child.send('stop');
+            return answer;
+          }),
+        );
+        all.forEach(({ v }, k) => {
+          const { cpuMicros, requests, elapsedMicros } = answers[k];
+          readings[v].push({ requestsPerSecond: requests / (elapsedMicros / 1e6), cpuMicrosPerSecond: cpuMicros / (elapsedMicros / 1e6) });
+          served[v].requests += requests;
+          served[v].non2xx += (loads[k] as (typeof loads)[number]).non2xx;
+          served[v].errors += (loads[k] as (typeof loads)[number]).errors;
+        });
+        if (rate === Math.max(...rates)) atTop.push(Object.fromEntries(VARIANTS.map((v) => [v, (readings[v].at(-1) as Reading).cpuMicrosPerSecond / (readings[v].at(-1) as Reading).requestsPerSecond])) as Record<Variant, number>);
+      }
+      const fit = Object.fromEntries(
+        VARIANTS.map((v) => {
+          const { slope, intercept } = fitLine(readings[v]);
+          return [v, { marginalMicros: slope, fixedMillisPerSecond: intercept / 1000 }];
         }),
-      );
-      all.forEach(({ v }, i) => {
-        const { cpuMicros, requests } = answers[i];
-        round[v] = cpuMicros / requests;
-        served[v].requests += requests;
-        served[v].non2xx += (loads[i] as (typeof loads)[number]).non2xx;
-        served[v].errors += (loads[i] as (typeof loads)[number]).errors;
-      });
-      perRound.push(round as Record<Variant, number>);
-      log(`cpu round ${r + 1}/${rounds}: ${VARIANTS.map((v) => `${v} ${round[v]?.toFixed(1)} µs`).join(', ')}`);
+      ) as Record<Variant, CostSplit>;
+      fits.push(fit);
+      log(`cpu cycle ${c + 1}/${cycles}: ${VARIANTS.map((v) => `${v} ${fit[v].marginalMicros.toFixed(1)} µs/req + ${fit[v].fixedMillisPerSecond.toFixed(1)} ms/s`).join(', ')}`);
     }
-    const ours = median(perRound.map((p) => p.ours - p.none));
-    const peer = median(perRound.map((p) => p['fastify-metrics'] - p.none));
+    const split = (pick: (f: Record<Variant, CostSplit>, key: keyof CostSplit) => number): CostSplit => ({
+      marginalMicros: round(median(fits.map((f) => pick(f, 'marginalMicros'))), 2),
+      fixedMillisPerSecond: round(median(fits.map((f) => pick(f, 'fixedMillisPerSecond'))), 2),
+    });
+    const overNone = {
+      ours: split((f, k) => f.ours[k] - f.none[k]),
+      fastifyMetrics: split((f, k) => f['fastify-metrics'][k] - f.none[k]),
+      emptyHooks: split((f, k) => f['empty-hooks'][k] - f.none[k]),
+      oursOverEmptyHooks: split((f, k) => f.ours[k] - f['empty-hooks'][k]),
+    };
+    const ours = overNone.ours.marginalMicros;
+    const peerRatio = ours >= 0.1 ? round(overNone.fastifyMetrics.marginalMicros / ours, 1) : null;
     return {
-      rate,
+      rates,
       seconds,
-      rounds,
-      cpuMicrosPerRequest: Object.fromEntries(VARIANTS.map((v) => [v, round(median(perRound.map((p) => p[v])), 2)])) as Record<Variant, number>,
-      overheadMicros: {
-        ours: round(ours, 2),
-        fastifyMetrics: round(peer, 2),
-        emptyHooks: round(median(perRound.map((p) => p['empty-hooks'] - p.none)), 2),
-        oursOverEmptyHooks: round(median(perRound.map((p) => p.ours - p['empty-hooks'])), 2),
-      },
-      peerRatio: ours >= 0.1 ? round(peer / ours, 1) : null,
+      cycles,
+      cost: Object.fromEntries(VARIANTS.map((v) => [v, split((f, k) => f[v][k])])) as Record<Variant, CostSplit>,
+      overNone,
+      perRequestAtTopRate: Object.fromEntries(VARIANTS.map((v) => [v, round(median(atTop.map((p) => p[v])), 2)])) as Record<Variant, number>,
+      peerRatio,
       goalMicros: 2,
+      goalPeerRatio: 3,
       meetsGoal: ours <= 2,
+      meetsPeerGoal: peerRatio === null || peerRatio >= 3,
       served,
     };
   } finally {

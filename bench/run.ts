@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: runs every benchmark of issue 7, the load run of issue 6 §8 and the dashboard
  * viewer's (bench/dashboard.ts), then writes bench/results.json and docs/benchmarks.md
- * (bench/report.ts). Loopback only; every loop is bounded; about 14 minutes on an idle 2-core
- * machine (the 5-minute load run and one APIDown cycle dominate).
+ * (bench/report.ts). Loopback only; every loop is bounded; about 22 minutes on an idle 2-core
+ * machine (the 5-minute load run and three APIDown kill-and-resolve cycles dominate).
  *
  * `--quick` shortens every part (minutes → seconds) to check the harness; its figures are not
  * comparable: it writes bench/results.quick.json (not committed) and a report in the temp dir.
@@ -64,7 +64,7 @@ if ('error' in bench) {
     results.footprint = await attempt('footprint', async () => ({ idle, underTraffic: peakMemory(snapshots), guideSizingMiB: GUIDE_SIZING_MIB, storage: await prometheusStorage(bench) }));
     // After the load run (its series are what the backfill extends) and before the API is killed.
     results.dashboard = await attempt('dashboard viewer', () => runDashboardBench(bench, quick ? { loads: 2, refreshes: 2 } : {}));
-    results.alertLatency = await attempt('alert latency', () => runAlertLatency(bench, quick ? { posted: 1 } : {}));
+    results.alertLatency = await attempt('alert latency', () => runAlertLatency(bench, quick ? { posted: 1, kills: 1 } : {}));
   } finally {
     await bench.close();
   }
@@ -73,7 +73,7 @@ if ('error' in bench) {
 results.cardinality = await attempt('cardinality', () => runCardinality(quick ? { hostileRequests: 5_000 } : {}));
 results.scrape = await attempt('scrape cost', () => runScrape(quick ? { trafficRequests: 300, repeats: 5, syntheticRepeats: 2 } : {}));
 results.hotPath = await attempt('hot path', () => runHotPath(quick ? { iterations: 200_000, runs: 3 } : {}));
-results.instrumentationCpu = await attempt('instrumentation CPU per request', () => runInstrumentationCpu(quick ? { seconds: 2, rounds: 2, warmupSeconds: 1 } : {}));
+results.instrumentationCpu = await attempt('instrumentation CPU: marginal and fixed', () => runInstrumentationCpu(quick ? { seconds: 2, cycles: 2, warmupSeconds: 1 } : {}));
 results.totalSeconds = Math.round((Date.now() - started) / 1000);
 
 const json = JSON_FILE;
