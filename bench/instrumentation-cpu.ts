@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Variant } from './cpu-server.ts';
-import { log, median, round } from './lib.ts';
+import { log, median, quantile, round } from './lib.ts';
 
 const SERVER = fileURLToPath(new URL('./cpu-server.ts', import.meta.url));
 // Not imported from cpu-server.ts: importing it would start a server.
@@ -74,6 +74,12 @@ export interface CostSplit {
   fixedMillisPerSecond: number;
 }
 
+/** A difference from no metrics: the median over cycles, and the spread of the cycles around it. */
+export interface CostDifference extends CostSplit {
+  /** Interquartile range of the per-cycle marginal differences, µs: how far one cycle can be trusted. */
+  marginalIqrMicros: [number, number];
+}
+
 export interface CpuResult {
   /** Requests per second each server receives in a round (all four at once), one round per rate per cycle. */
   rates: number[];
@@ -82,7 +88,7 @@ export interface CpuResult {
   /** Per variant, the median over cycles of its fitted line. */
   cost: Record<Variant, CostSplit>;
   /** Median over cycles of (variant − none); `oursOverEmptyHooks`: ours − empty-hooks (our code alone). */
-  overNone: Record<'ours' | 'fastifyMetrics' | 'emptyHooks' | 'oursOverEmptyHooks', CostSplit>;
+  overNone: Record<'ours' | 'fastifyMetrics' | 'emptyHooks' | 'oursOverEmptyHooks', CostDifference>;
   /** Per variant, median CPU µs per request at the highest rate: marginal and fixed cost mixed, as one rate shows it. */
   perRequestAtTopRate: Record<Variant, number>;
   /** fastify-metrics' marginal overhead / ours (null when ours is under 0.1 µs: within noise). */
@@ -97,9 +103,10 @@ export interface CpuResult {
 
 /**
  * Runs the benchmark: `cycles` of one `seconds`-long round per rate (the order rotating from cycle
- * to cycle, so a trend over the run does not lean on one rate), after a warm-up.
+ * to cycle, so a trend over the run does not lean on one rate), after a warm-up. Two rates far
+ * apart give the most precise slope for the time spent; more cycles narrow the median.
  */
-export async function runInstrumentationCpu({ rates = [300, 900, 1_800], seconds = 4, cycles = 8, warmupSeconds = 3 } = {}): Promise<CpuResult> {
+export async function runInstrumentationCpu({ rates = [300, 1_800], seconds = 5, cycles = 16, warmupSeconds = 3 } = {}): Promise<CpuResult> {
   const servers = new Map<Variant, Server>();
   try {
     for (const v of VARIANTS) servers.set(v, await startServer(v));
@@ -143,11 +150,15 @@ export async function runInstrumentationCpu({ rates = [300, 900, 1_800], seconds
       marginalMicros: round(median(fits.map((f) => pick(f, 'marginalMicros'))), 2),
       fixedMillisPerSecond: round(median(fits.map((f) => pick(f, 'fixedMillisPerSecond'))), 2),
     });
+    const difference = (v: Variant, base: Variant): CostDifference => {
+      const marginal = fits.map((f) => f[v].marginalMicros - f[base].marginalMicros);
+      return { ...split((f, k) => f[v][k] - f[base][k]), marginalIqrMicros: [round(quantile(marginal, 0.25), 2), round(quantile(marginal, 0.75), 2)] };
+    };
     const overNone = {
-      ours: split((f, k) => f.ours[k] - f.none[k]),
-      fastifyMetrics: split((f, k) => f['fastify-metrics'][k] - f.none[k]),
-      emptyHooks: split((f, k) => f['empty-hooks'][k] - f.none[k]),
-      oursOverEmptyHooks: split((f, k) => f.ours[k] - f['empty-hooks'][k]),
+      ours: difference('ours', 'none'),
+      fastifyMetrics: difference('fastify-metrics', 'none'),
+      emptyHooks: difference('empty-hooks', 'none'),
+      oursOverEmptyHooks: difference('ours', 'empty-hooks'),
     };
     const ours = overNone.ours.marginalMicros;
     const peerRatio = ours >= 0.1 ? round(overNone.fastifyMetrics.marginalMicros / ours, 1) : null;

@@ -10,7 +10,7 @@ import type { CardinalityResult } from './cardinality.ts';
 import type { DashboardResult } from './dashboard.ts';
 import type { ServiceMemory, StorageResult } from './footprint.ts';
 import type { HotPathResult } from './hot-path.ts';
-import type { CpuResult } from './instrumentation-cpu.ts';
+import type { CostDifference, CpuResult } from './instrumentation-cpu.ts';
 import type { machine } from './lib.ts';
 import type { LoadResult } from './load.ts';
 import type { ScrapeResult } from './scrape.ts';
@@ -71,6 +71,7 @@ export function writeReport(r: Results, file: string): void {
   const l = () => need(r.load);
   const f = () => need(r.footprint);
   const a = () => need(r.alertLatency);
+  const iqr = (d: CostDifference) => `${d.marginalMicros} µs (${d.marginalIqrMicros.join(' to ')})`;
   const d = () => need(r.dashboard);
   const doc = `# Benchmarks
 
@@ -119,12 +120,12 @@ same time* at the same rate, each by its own autocannon (8 connections, pipelini
 on the machine hits them alike. Server CPU from \`process.cpuUsage()\` in the server.
 
 ${table(
-  ['variant', 'marginal µs / request', 'over no metrics', 'fixed ms / s', 'over no metrics', `µs / request at ${Math.max(...c().rates)} req/s (both mixed)`],
+  ['variant', 'marginal µs / request', 'over no metrics (interquartile range of cycles)', 'fixed ms / s', 'over no metrics', `µs / request at ${Math.max(...c().rates)} req/s (both mixed)`],
   [
     ['no metrics', c().cost.none.marginalMicros, '—', c().cost.none.fixedMillisPerSecond, '—', c().perRequestAtTopRate.none],
-    ["three empty hooks (onRequest, onResponse, onRequestAbort): Fastify's dispatch alone", c().cost['empty-hooks'].marginalMicros, `${c().overNone.emptyHooks.marginalMicros} µs`, c().cost['empty-hooks'].fixedMillisPerSecond, `${c().overNone.emptyHooks.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate['empty-hooks']],
-    ['ours', c().cost.ours.marginalMicros, `**${c().overNone.ours.marginalMicros} µs**`, c().cost.ours.fixedMillisPerSecond, `${c().overNone.ours.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate.ours],
-    ['fastify-metrics', c().cost['fastify-metrics'].marginalMicros, `${c().overNone.fastifyMetrics.marginalMicros} µs`, c().cost['fastify-metrics'].fixedMillisPerSecond, `${c().overNone.fastifyMetrics.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate['fastify-metrics']],
+    ["three empty hooks (onRequest, onResponse, onRequestAbort): Fastify's dispatch alone", c().cost['empty-hooks'].marginalMicros, iqr(c().overNone.emptyHooks), c().cost['empty-hooks'].fixedMillisPerSecond, `${c().overNone.emptyHooks.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate['empty-hooks']],
+    ['ours', c().cost.ours.marginalMicros, `**${c().overNone.ours.marginalMicros} µs** (${c().overNone.ours.marginalIqrMicros.join(' to ')})`, c().cost.ours.fixedMillisPerSecond, `${c().overNone.ours.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate.ours],
+    ['fastify-metrics', c().cost['fastify-metrics'].marginalMicros, iqr(c().overNone.fastifyMetrics), c().cost['fastify-metrics'].fixedMillisPerSecond, `${c().overNone.fastifyMetrics.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate['fastify-metrics']],
   ],
 )}
 
@@ -136,9 +137,10 @@ Our own per-request code, measured directly (§2): ${r.hotPath && !('error' in r
 Fastify's hook dispatch (the empty-hooks row) and noise.
 
 **Precision.** On this virtual machine the same request costs tens of µs of server CPU and moves by
-several µs from one round to the next with nothing else running, so one cycle's slope is uncertain by
-a few µs; the median over ${c().cycles} cycles of simultaneous rounds narrows that, but a difference of 1-2 µs is at
-the edge of what this machine resolves. The fixed cost is an extrapolation to zero requests and is
+several µs from one round to the next with nothing else running: the interquartile ranges above show
+how far one cycle's difference strays. The median over ${c().cycles} cycles of simultaneous rounds narrows that to
+about a µs, so a difference of 1-2 µs is at the edge of what this machine resolves, and two runs can
+fall on either side of the 2 µs goal. The fixed cost is an extrapolation to zero requests and is
 less precise still.
 
 Requests served per variant (all rounds): ${Object.entries(c().served).map(([v, x]) => `${v} ${x.requests} (non-2xx ${x.non2xx}, errors ${x.errors})`).join('; ')}.
@@ -311,6 +313,18 @@ ${section('What the benchmarks changed in the design', () => `
   large metric). Same bytes as \`registry.metrics()\`. Considered and rejected: a cached
   exposition refreshed in the background (scrapes would see stale values) and fewer buckets (changes
   the catalogue and the SLO bucket at 0.5 s).
+- **Marginal and fixed CPU measured apart** (§1). Issue 7's single-rate figure (7.48 µs per request
+  over no metrics) counted the process metrics' fixed cost (event-loop-delay monitor, GC observer,
+  collectors: several ms of CPU per second, spent with or without requests) as if it were per request.
+  With the split, what is left per request is mostly Fastify's hook dispatch: an exploratory run
+  with seven servers loaded together (10 cycles, 300 and 1,800 req/s; not part of \`npm run bench\`)
+  put two empty hooks at 2.2 µs over none, the three we use at 3.7 µs, the three with the two
+  \`performance.now()\` calls and the route-template read at 4.4 µs, prom-client's process metrics
+  alone at no measurable marginal cost and 7.2 ms/s fixed, and our whole instrumentation at 1.8 µs
+  and 6.4 ms/s: differences inside the noise of the hooks themselves. Considered and rejected:
+  dropping the onRequestAbort hook (one hook less, about a µs): a request whose client gave up
+  would then never be recorded, and a hung API would look healthy again; replacing it with our own
+  \`close\` listener is the same listener Fastify adds.
 - **The route template through Fastify's public API**: \`request.routeOptions.url\`, read once per
   request (${h().routeOptionsUrlNs} ns here). Reading Fastify's internal route context instead saved about
   20 ns but imported \`fastify/lib/symbols.js\`, which a minor upgrade may move: not worth it. Considered
