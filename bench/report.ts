@@ -316,15 +316,19 @@ ${section('What the benchmarks changed in the design', () => `
 - **Marginal and fixed CPU measured apart** (§1). Issue 7's single-rate figure (7.48 µs per request
   over no metrics) counted the process metrics' fixed cost (event-loop-delay monitor, GC observer,
   collectors: several ms of CPU per second, spent with or without requests) as if it were per request.
-  With the split, what is left per request is mostly Fastify's hook dispatch: an exploratory run
-  with seven servers loaded together (10 cycles, 300 and 1,800 req/s; not part of \`npm run bench\`)
-  put two empty hooks at 2.2 µs over none, the three we use at 3.7 µs, the three with the two
-  \`performance.now()\` calls and the route-template read at 4.4 µs, prom-client's process metrics
-  alone at no measurable marginal cost and 7.2 ms/s fixed, and our whole instrumentation at 1.8 µs
-  and 6.4 ms/s: differences inside the noise of the hooks themselves. Considered and rejected:
-  dropping the onRequestAbort hook (one hook less, about a µs): a request whose client gave up
-  would then never be recorded, and a hung API would look healthy again; replacing it with our own
-  \`close\` listener is the same listener Fastify adds.
+  With the split, what is left per request is Fastify's hook dispatch, not our code. Two exploratory
+  runs (same harness, 300 and 1,800 req/s; not part of \`npm run bench\`): with seven servers
+  (10 cycles) two empty hooks cost 2.2 µs over none, the three we use 3.7 µs, prom-client's process
+  metrics alone no measurable marginal cost and 7.2 ms/s fixed; with four (16 cycles) three empty
+  hooks cost 3.9 µs, the API's registry plus three empty hooks 2.7 µs and 7.5 ms/s, and our whole
+  instrumentation 3.4 µs and 7.1 ms/s. Our recording code (§2, about 0.2 µs) is below what this
+  machine resolves; the ≤ 2 µs goal over *no hooks at all* is missed by the three hook types
+  themselves. Considered and not done: dropping onRequestAbort (about 1.5 µs: the per-request
+  \`close\` listener Fastify adds for it) would lose requests whose client gave up, and a hung API
+  would look healthy again; the next step worth measuring is one \`onRequest\` hook plus our own
+  response \`close\` listener, which sees both the answered and the abandoned request, in place of
+  onResponse and onRequestAbort (one hook dispatch fewer per request), checked against the same
+  abandoned-request tests.
 - **The route template through Fastify's public API**: \`request.routeOptions.url\`, read once per
   request (${h().routeOptionsUrlNs} ns here). Reading Fastify's internal route context instead saved about
   20 ns but imported \`fastify/lib/symbols.js\`, which a minor upgrade may move: not worth it. Considered

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark of issue 7, the load run of issue 6 §8 and the dashboard
  * viewer's (bench/dashboard.ts), then writes bench/results.json and docs/benchmarks.md
- * (bench/report.ts). Loopback only; every loop is bounded; about 22 minutes on an idle 2-core
+ * (bench/report.ts). Loopback only; every loop is bounded; about 20 minutes on an idle 2-core
  * machine (the 5-minute load run and three APIDown kill-and-resolve cycles dominate).
  *
  * `--quick` shortens every part (minutes → seconds) to check the harness; its figures are not
