@@ -1,8 +1,8 @@
 /**
  * The server side of bench/instrumentation-cpu.ts, run as a child process so the load generator's
  * CPU is not counted: one Fastify app with one route, instrumented by `variant` (argv[2]):
- * `none`, `empty-hooks` (the three hook types ours uses, doing nothing: Fastify's own dispatch
- * cost), `ours` (src/metrics/http.ts over the API's registry) or `fastify-metrics` (its defaults).
+ * `none`, `empty-hooks` (the hook and the response listener ours uses, doing nothing: Fastify's
+ * dispatch and Node's listener cost), `ours` (src/metrics/http.ts over the API's registry) or `fastify-metrics` (its defaults).
  *
  * IPC protocol: sends `{ port }` once listening; on `'start'` it notes process.cpuUsage(), the
  * clock and the request count, on `'stop'` it answers `{ cpuMicros, requests, elapsedMicros }` for
@@ -22,9 +22,11 @@ if (!VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}`);
 const app = Fastify({ logger: false });
 if (variant === 'ours') instrumentHttp(app, apiLikeMetrics().http);
 if (variant === 'empty-hooks') {
-  app.addHook('onRequest', (_request, _reply, done) => done());
-  app.addHook('onResponse', (_request, _reply, done) => done());
-  app.addHook('onRequestAbort', (_request, done) => done());
+  const nothing = () => {};
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.raw.once('close', nothing);
+    done();
+  });
 }
 // Its CommonJS default export is typed as a namespace under NodeNext; at run time it is the plugin.
 if (variant === 'fastify-metrics') await app.register(fastifyMetrics as unknown as FastifyPluginAsync<{ endpoint: string }>, { endpoint: '/metrics' });

@@ -114,7 +114,7 @@ ${table(
 
 ${section('1. Instrumentation CPU: marginal and fixed', () => `
 One Fastify route, four child processes (bench/cpu-server.ts) so the load generator's CPU is not
-counted: no metrics, three empty hooks, our hooks (src/metrics/http.ts), and fastify-metrics 13 with
+counted: no metrics, an empty hook and listener, our instrumentation (src/metrics/http.ts), and fastify-metrics 13 with
 its defaults. A server's CPU is a fixed part, spent whether or not requests come (an event-loop-delay
 monitor, a GC observer, process collectors), plus a part per request; CPU per request at one rate
 mixes the two (fixed ÷ rate). So each of ${c().cycles} cycles loads every server at ${c().rates.join(', ')} req/s
@@ -128,7 +128,7 @@ ${table(
   ['variant', 'marginal µs / request', 'over no metrics (interquartile range of cycles)', 'fixed ms / s', 'over no metrics', `µs / request at ${Math.max(...c().rates)} req/s (both mixed)`],
   [
     ['no metrics', c().cost.none.marginalMicros, '—', c().cost.none.fixedMillisPerSecond, '—', c().perRequestAtTopRate.none],
-    ["three empty hooks (onRequest, onResponse, onRequestAbort): Fastify's dispatch alone", c().cost['empty-hooks'].marginalMicros, iqr(c().overNone.emptyHooks), c().cost['empty-hooks'].fixedMillisPerSecond, `${c().overNone.emptyHooks.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate['empty-hooks']],
+    ["empty hook and listener (onRequest, a response \`close\` listener): Fastify's dispatch and Node's listener alone", c().cost['empty-hooks'].marginalMicros, iqr(c().overNone.emptyHooks), c().cost['empty-hooks'].fixedMillisPerSecond, `${c().overNone.emptyHooks.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate['empty-hooks']],
     ['ours', c().cost.ours.marginalMicros, `**${c().overNone.ours.marginalMicros} µs** (${c().overNone.ours.marginalIqrMicros.join(' to ')})`, c().cost.ours.fixedMillisPerSecond, `${c().overNone.ours.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate.ours],
     ['fastify-metrics', c().cost['fastify-metrics'].marginalMicros, iqr(c().overNone.fastifyMetrics), c().cost['fastify-metrics'].fixedMillisPerSecond, `${c().overNone.fastifyMetrics.fixedMillisPerSecond} ms/s`, c().perRequestAtTopRate['fastify-metrics']],
   ],
@@ -318,22 +318,20 @@ ${section('What the benchmarks changed in the design', () => `
   large metric). Same bytes as \`registry.metrics()\`. Considered and rejected: a cached
   exposition refreshed in the background (scrapes would see stale values) and fewer buckets (changes
   the catalogue and the SLO bucket at 0.5 s).
-- **Marginal and fixed CPU measured apart** (§1). Issue 7's single-rate figure (7.48 µs per request
-  over no metrics) counted the process metrics' fixed cost (event-loop-delay monitor, GC observer,
-  collectors: several ms of CPU per second, spent with or without requests) as if it were per request.
-  With the split, what is left per request is Fastify's hook dispatch, not our code. Two exploratory
-  runs (same harness, 300 and 1,800 req/s; not part of \`npm run bench\`): with seven servers
-  (10 cycles) two empty hooks cost 2.2 µs over none, the three we use 3.7 µs, prom-client's process
-  metrics alone no measurable marginal cost and 7.2 ms/s fixed; with four (16 cycles) three empty
-  hooks cost 3.9 µs, the API's registry plus three empty hooks 2.7 µs and 7.5 ms/s, and our whole
-  instrumentation 3.4 µs and 7.1 ms/s. Our recording code (§2, about 0.2 µs) is below what this
-  machine resolves; the ≤ 2 µs goal over *no hooks at all* is missed by the three hook types
-  themselves. Considered and not done: dropping onRequestAbort (about 1.5 µs: the per-request
-  \`close\` listener Fastify adds for it) would lose requests whose client gave up, and a hung API
-  would look healthy again; the next step worth measuring is one \`onRequest\` hook plus our own
-  response \`close\` listener, which sees both the answered and the abandoned request, in place of
-  onResponse and onRequestAbort (one hook dispatch fewer per request), checked against the same
-  abandoned-request tests.
+- **Marginal and fixed CPU measured apart, then one hook and one listener** (§1). Issue 7's
+  single-rate figure (7.48 µs per request over no metrics) counted the process metrics' fixed cost
+  (event-loop-delay monitor, GC observer, collectors: several ms of CPU per second, with or without
+  requests) as if it were per request. Split, the first design still cost about 5 µs per request over
+  none (5.4 µs in a full run, IQR 3.4-7.5): three Fastify hooks — onRequest, onResponse, and
+  onRequestAbort, for which Fastify adds a \`close\` listener to every request — each with its own
+  dispatch and listeners, while our recording code itself takes about 0.2 µs (§2). Now one
+  \`onRequest\` hook starts the record and one \`close\` listener on the response ends it: a response
+  closes after it is sent and also when its connection closes first, so the one listener tells the
+  answered request (\`writableEnded\`, its status) from the abandoned one (499, timed to the close).
+  In exploratory runs of the same harness (four servers, 16 cycles, 300 and 1,800 req/s) the first
+  design measured 5.0 and 5.8 µs over none, this one −1.0 and −0.4 µs (zero within the noise).
+  Considered and rejected: dropping the abort path altogether (a request whose client gave up would
+  never be recorded, and a hung API would look healthy again).
 - **The route template through Fastify's public API**: \`request.routeOptions.url\`, read once per
   request (${h().routeOptionsUrlNs} ns here). Reading Fastify's internal route context instead saved about
   20 ns but imported \`fastify/lib/symbols.js\`, which a minor upgrade may move: not worth it. Considered

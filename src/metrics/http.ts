@@ -14,10 +14,10 @@
  * the first failure after a start moves `rate()`. Unmatched requests share one `endpoint` value
  * and unknown methods fold into one `method` value, so scanners and random ids cannot create series.
  *
- * The recording itself lives in {@link createHttpRecorder}, which the hooks call and the
+ * The recording itself lives in {@link createHttpRecorder}, which the request hook calls and the
  * benchmarks (bench/hot-path.ts) measure, so the figure is the cost of exactly this code.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { HistogramCell, ValueCell } from './cells.ts';
 import { ABANDONED_STATUS, FAILURE_STATUSES, HTTP_METHODS, OTHER_METHOD, UNMATCHED_ENDPOINT } from './catalogue.ts';
 import type { Metrics } from './registry.ts';
@@ -50,12 +50,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** `internal` keeps the route's requests out of the user request metrics (default `user`). */
     traffic?: TrafficClass;
-  }
-  interface FastifyRequest {
-    /** Set while a counted request is in flight; cleared once recorded. */
-    metricsRoute: RouteChildren | null;
-    /** `performance.now()` when the request arrived. */
-    metricsStart: number;
   }
 }
 
@@ -112,37 +106,27 @@ export function createHttpRecorder(http: Metrics['http']): HttpRecorder {
   };
 }
 
-/** Adds the instrumentation hooks to `app` (call before registering routes). */
+/**
+ * Adds the instrumentation to `app` (call before registering routes): one `onRequest` hook that
+ * starts the request's record and one `close` listener on its response that ends it. A response
+ * closes once it is sent and also when its connection closes first, so the one listener sees both
+ * the answered request (its status) and the abandoned one ({@link ABANDONED_STATUS}, timed to the
+ * close). Fastify's onResponse and onRequestAbort hooks would see the same two ends at several µs
+ * more per request (each adds its own listeners and hook dispatch; docs/benchmarks.md).
+ */
 export function instrumentHttp(app: FastifyInstance, http: Metrics['http']): void {
   const recorder = createHttpRecorder(http);
-
-  function finish(request: FastifyRequest, status: number): void {
-    const route = request.metricsRoute;
-    if (!route) return;
-    request.metricsRoute = null;
-    recorder.finish(route, status, (performance.now() - request.metricsStart) / 1000);
-  }
-
-  app.decorateRequest('metricsRoute', null);
-  app.decorateRequest('metricsStart', 0);
   // HEAD routes Fastify adds beside GET ones share their handler: no failure series of their own.
   app.addHook('onRoute', (route) => {
     const methods = [route.method].flat().filter((m) => m !== 'HEAD');
     recorder.declare(route.url, methods, route.config?.traffic ?? 'user');
   });
-  app.addHook('onRequest', (request, _reply, done) => {
-    request.metricsStart = performance.now();
+  app.addHook('onRequest', (request, reply, done) => {
+    const start = performance.now();
     // Fastify's public route template (undefined when no route matched): one read per request.
-    request.metricsRoute = recorder.start(request.routeOptions.url ?? UNMATCHED_ENDPOINT, request.method);
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    finish(request, reply.statusCode);
-    done();
-  });
-  // Fastify's onResponse fires on `finish` only: a connection closed before the answer ends here.
-  app.addHook('onRequestAbort', (request, done) => {
-    finish(request, ABANDONED_STATUS);
+    const route = recorder.start(request.routeOptions.url ?? UNMATCHED_ENDPOINT, request.method);
+    const response = reply.raw;
+    response.once('close', () => recorder.finish(route, response.writableEnded ? response.statusCode : ABANDONED_STATUS, (performance.now() - start) / 1000));
     done();
   });
 }
