@@ -138,8 +138,10 @@ ${table(
 of the medians beside it. Ours over empty hooks: **${c().overNone.oursOverEmptyHooks.marginalMicros} µs** marginal,
 ${c().overNone.oursOverEmptyHooks.fixedMillisPerSecond} ms/s fixed. The goal is on the marginal figure: ≤ ${c().goalMicros} µs over no metrics
 (${ok(c().meetsGoal)}) and fastify-metrics' marginal overhead ≥ ${c().goalPeerRatio}× ours (${c().peerRatio ?? '—'}×: ${ok(c().meetsPeerGoal)}).
-Our own per-request code, measured directly (§2): ${r.hotPath && !('error' in r.hotPath) ? r.hotPath.hooksTotalNs : '—'} ns; the rest of the marginal figure is
-Fastify's hook dispatch (the empty-hooks row) and noise.
+Our own per-request code, measured directly (§2), is ${r.hotPath && !('error' in r.hotPath) ? r.hotPath.hooksTotalNs : '—'} ns; the hook and listener themselves are the
+empty-hooks row. What ours adds beyond both is not explained by its code: the 'ours' server also
+carries the API's whole registry (a larger heap for every garbage collection to walk) and the
+process metrics' GC observer, and the rest is within the spread of the cycles.
 
 **Precision.** On this virtual machine the same request costs tens of µs of server CPU and moves by
 several µs from one round to the next with nothing else running: the interquartile ranges above show
@@ -329,7 +331,8 @@ ${section('What the benchmarks changed in the design', () => `
   closes after it is sent and also when its connection closes first, so the one listener tells the
   answered request (\`writableEnded\`, its status) from the abandoned one (499, timed to the close).
   In exploratory runs of the same harness (four servers, 16 cycles, 300 and 1,800 req/s) the first
-  design measured 5.0 and 5.8 µs over none, this one −1.0 and −0.4 µs (zero within the noise).
+  design measured 5.0 and 5.8 µs over none, this one −1.0 and −0.4 µs; in this full run it is
+  ${c().overNone.ours.marginalMicros} µs (IQR ${c().overNone.ours.marginalIqrMicros.join(' to ')}), against 5.4 µs for the first design in the full run before it.
   Considered and rejected: dropping the abort path altogether (a request whose client gave up would
   never be recorded, and a hung API would look healthy again).
 - **The route template through Fastify's public API**: \`request.routeOptions.url\`, read once per
