@@ -157,7 +157,7 @@ export const capacityCommand = defineCommand({
   name: 'capacity',
   usage: USAGE,
   options: { retention: { type: 'string' }, json: { type: 'boolean' } },
-  async action({ values, env, io, usageError }) {
+  async action({ values, env, io, usageError, fail }) {
     const prometheusUrl = endpoints(env).prometheus;
     const retention = values.retention ?? parseEnv(stackSchema, env).PROMETHEUS_RETENTION;
     let retentionSeconds: number;
@@ -171,8 +171,7 @@ export const capacityCommand = defineCommand({
       inputs = await readCapacityInputs(prometheusUrl);
     } catch (err) {
       if (!(err instanceof HttpError || err instanceof NotEnoughDataError)) throw err;
-      io.err(`capacity: ${err.message}`);
-      return 1;
+      return fail(err.message);
     }
     const estimate = estimateCapacity(inputs, retentionSeconds);
     if (values.json) io.out(JSON.stringify({ retention, inputs, estimate }, null, 2));

@@ -32,6 +32,8 @@ export interface CommandInput<T extends Options, P extends boolean, O extends Ou
   io: O;
   /** Prints `name: problem` and the usage; returns 2, the exit code of a bad argument. */
   usageError: (problem: string) => number;
+  /** Prints `name: problem`; returns 1, the exit code of a command that could not do its work. */
+  fail: (problem: string) => number;
 }
 
 /** A CLI command: the arguments after its name in, the exit code out. */
@@ -57,27 +59,29 @@ export interface CommandSpec<T extends Options, P extends boolean, O extends Out
 export function defineCommand<T extends Options, P extends boolean = false, O extends Output = Output>(spec: CommandSpec<T, P, O>): Command<O> {
   return async (argv, env = process.env, given) => {
     const io = given ?? (spec.defaultIo ? await spec.defaultIo() : (processOutput as O));
+    const usageError = (problem: string) => {
+      io.err(`${spec.name}: ${problem}\n${spec.usage}`);
+      return 2;
+    };
+    const fail = (problem: string) => {
+      io.err(`${spec.name}: ${problem}`);
+      return 1;
+    };
     let parsed: Parsed<T, P>;
     try {
       parsed = parseArgs({ args: argv, options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: spec.positionals ?? false }) as Parsed<T, P>;
     } catch (err) {
-      io.err(`${spec.name}: ${(err as Error).message}\n${spec.usage}`);
-      return 2;
+      return usageError((err as Error).message);
     }
     if ((parsed.values as { help?: boolean }).help) {
       io.out(spec.usage);
       return 0;
     }
-    const usageError = (problem: string) => {
-      io.err(`${spec.name}: ${problem}\n${spec.usage}`);
-      return 2;
-    };
     try {
-      return await spec.action({ values: parsed.values, positionals: parsed.positionals, env, io, usageError });
+      return await spec.action({ values: parsed.values, positionals: parsed.positionals, env, io, usageError, fail });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      io.err(`${spec.name}: ${err.message}`);
-      return 1;
+      return fail(err.message);
     }
   };
 }

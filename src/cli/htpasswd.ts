@@ -45,14 +45,11 @@ export const htpasswdCommand = defineCommand({
   options: { file: { type: 'string' } },
   positionals: true,
   defaultIo: async (): Promise<HtpasswdIo> => ({ ...processOutput, password: process.stdin.isTTY ? undefined : await readPipedPassword() }),
-  action({ values, positionals, io, usageError }) {
+  action({ values, positionals, io, usageError, fail }) {
     const [user, ...extra] = positionals;
     if (!user || extra.length > 0) return usageError('give exactly one user name (the password is read from stdin, never an argument)');
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(user)) return usageError('the user name may hold letters, digits, ".", "_" and "-" (1-64 characters)');
-    if (io.password !== undefined && io.password.length < MIN_PASSWORD_LENGTH) {
-      io.err(`htpasswd: the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
-      return 1;
-    }
+    if (io.password !== undefined && io.password.length < MIN_PASSWORD_LENGTH) return fail(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
 
     const file = resolve(values.file ?? DEFAULT_HTPASSWD);
     mkdirSync(dirname(file), { recursive: true });
@@ -64,11 +61,8 @@ export const htpasswdCommand = defineCommand({
       stdio: io.password === undefined ? 'inherit' : ['pipe', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
-    if (result.status !== 0) {
-      // htpasswd's own message names the problem (e.g. passwords that differ); it never echoes one.
-      io.err(`htpasswd: failed${result.stderr ? `: ${result.stderr.trim()}` : ''}`);
-      return 1;
-    }
+    // htpasswd's own message names the problem (e.g. passwords that differ); it never echoes one.
+    if (result.status !== 0) return fail(`failed${result.stderr ? `: ${result.stderr.trim()}` : ''}`);
     chmodSync(file, 0o644);
     io.out(`Wrote user '${user}' to ${file} (bcrypt). nginx reads it on the next request; no restart needed.`);
     return 0;

@@ -23,7 +23,7 @@ export const renderConfigCommand = defineCommand({
   name: 'render-config',
   usage: USAGE,
   options: { out: { type: 'string' }, templates: { type: 'string' } },
-  action({ values, env, io }) {
+  action({ values, env, io, fail }) {
     const alerting = parseEnv(alertingSchema, env);
     const out = values.out ?? join(parseEnv(stackSchema, env).DATA_DIR, 'alertmanager', 'alertmanager.yml');
     const templatesDir = values.templates === undefined ? TEMPLATES_DIR : resolve(values.templates);
@@ -32,8 +32,7 @@ export const renderConfigCommand = defineCommand({
       writePrivateFile(out, rendered.yaml);
     } catch (err) {
       // File-system errors name the path and the reason (EACCES, ENOSPC), never the content.
-      io.err(`render-config: could not write the config: ${(err as Error).message}`);
-      return 1;
+      return fail(`could not write the config: ${(err as Error).message}`);
     }
     io.out(`Wrote ${out} (mode 0600; templates ${join(templatesDir, '*.tmpl')})`);
     reportChannels(rendered, io);

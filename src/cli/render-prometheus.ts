@@ -26,15 +26,14 @@ export const renderPrometheusCommand = defineCommand({
   name: 'render-prometheus',
   usage: USAGE,
   options: { out: { type: 'string' } },
-  action({ values, env, io }) {
+  action({ values, env, io, fail }) {
     const url = parseEnv(stackSchema, env).REMOTE_WRITE_URL;
     const out = values.out ?? RENDERED_PROMETHEUS_CONFIG;
     try {
       // Readable by the container's Prometheus user; credentials belong in basic_auth, not the URL.
       writeFileSync(out, withRemoteWrite(readFileSync(PROMETHEUS_CONFIG, 'utf8'), url), { mode: 0o644 });
     } catch (err) {
-      io.err(`render-prometheus: could not write the config: ${(err as Error).message}`);
-      return 1;
+      return fail(`could not write the config: ${(err as Error).message}`);
     }
     io.out(`Wrote ${out}`);
     io.out(url ? `remote_write: on, to ${displayUrl(url)}` : 'remote_write: off (REMOTE_WRITE_URL is not set)');

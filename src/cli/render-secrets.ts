@@ -32,7 +32,7 @@ export const renderSecretsCommand = defineCommand({
   name: 'render-secrets',
   usage: USAGE,
   options: { 'redis-addr': { type: 'string' }, dir: { type: 'string' }, templates: { type: 'string' }, 'smtp-ca': { type: 'string' } },
-  action({ values, env, io, usageError }) {
+  action({ values, env, io, usageError, fail }) {
     const redisAddr = values['redis-addr'];
     if (!redisAddr || !/^rediss?:\/\/[^/\s]+$/.test(redisAddr)) return usageError("--redis-addr must be the exporter's REDIS_ADDR, e.g. redis://redis:6379");
     // SMTP_CA_FILE names the operator's file; it is validated (and read) where it is mounted here.
@@ -52,8 +52,7 @@ export const renderSecretsCommand = defineCommand({
       // such), or a file-system error naming the path and the reason (EPERM without root, ENOSPC);
       // never the content.
       if (err instanceof ConfigError) throw err;
-      io.err(`render-secrets: could not write the secret files: ${(err as Error).message}`);
-      return 1;
+      return fail(`could not write the secret files: ${(err as Error).message}`);
     }
     for (const path of written) io.out(`Wrote ${path} (mode 0600)`);
     reportChannels(rendered, io);

@@ -139,7 +139,7 @@ export const trafficCommand = defineCommand({
     'llm-error-rate': { type: 'string' },
     'llm-latency-ms': { type: 'string' },
   },
-  async action({ values, env, io, usageError }) {
+  async action({ values, env, io, usageError, fail }) {
     let options: TrafficOptions;
     try {
       const knobs: TrafficOptions['knobs'] = {};
@@ -162,8 +162,7 @@ export const trafficCommand = defineCommand({
       io.out(`${summary.requests} requests, ${summary.projectsCreated} projects created; by status: ${JSON.stringify(summary.byStatus)}`);
       return summary.byStatus['no-answer'] ? 1 : 0;
     } catch (err) {
-      io.err(`traffic: ${(err as Error).message}`);
-      return 1;
+      return fail((err as Error).message);
     }
   },
 });

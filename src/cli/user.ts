@@ -16,7 +16,7 @@ export const userCommand = defineCommand({
   usage: USAGE,
   options: {},
   positionals: true,
-  async action({ positionals, env, io, usageError }) {
+  async action({ positionals, env, io, usageError, fail }) {
     const [sub, email, tier, ...extra] = positionals;
     if (sub !== 'set-tier' || !email || !tier || extra.length > 0) return usageError(sub === 'set-tier' ? 'give exactly an email and a tier' : `unknown subcommand '${sub ?? ''}'`);
     if (!(USER_TIERS as readonly string[]).includes(tier)) return usageError(`unknown tier '${tier}'`);
@@ -24,10 +24,7 @@ export const userCommand = defineCommand({
     const noMetrics = { observeDbQuery: () => undefined, recordDbError: () => undefined, watchPool: () => undefined };
     const db = createDatabase({ url: DATABASE_URL, poolMax: 1, timeoutMs: DB_TIMEOUT_MS }, noMetrics);
     try {
-      if (!(await createUsers(db).setTier(email.toLowerCase(), tier as UserTier))) {
-        io.err(`user: no user with email ${email}`);
-        return 1;
-      }
+      if (!(await createUsers(db).setTier(email.toLowerCase(), tier as UserTier))) return fail(`no user with email ${email}`);
       io.out(`${email.toLowerCase()} is now on tier ${tier}`);
       return 0;
     } finally {

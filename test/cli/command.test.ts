@@ -22,9 +22,10 @@ const greet = defineCommand({
   usage: USAGE,
   options: { loud: { type: 'boolean' } },
   positionals: true,
-  action({ values, positionals, env, io, usageError }) {
+  action({ values, positionals, env, io, usageError, fail }) {
     const [name] = positionals;
     if (!name) return usageError('give a name');
+    if (name === 'nobody') return fail('nobody to greet');
     if (name === 'bug') throw new TypeError('a bug');
     if (env.GREETING === '') throw new ConfigError('GREETING: must not be empty');
     io.out(`${env.GREETING ?? 'hello'} ${values.loud ? name.toUpperCase() : name}`);
@@ -54,7 +55,10 @@ test('an unknown option or a usage error: the problem, the usage, exit code 2', 
   assert.equal(missing.err.join('\n'), `greet: give a name\n${USAGE}`);
 });
 
-test('a ConfigError is one line naming the command, exit code 1; any other error propagates', async () => {
+test('a failure or a ConfigError is one line naming the command, exit code 1; any other error propagates', async () => {
+  const failed = capture();
+  assert.equal(await greet(['nobody'], {}, failed.io), 1);
+  assert.deepEqual(failed.err, ['greet: nobody to greet']);
   const bad = capture();
   assert.equal(await greet(['ada'], { GREETING: '' }, bad.io), 1);
   assert.deepEqual(bad.err, ['greet: GREETING: must not be empty']);
