@@ -94,17 +94,19 @@ export function runbookPath(alert: string): string {
   return join(RUNBOOKS_DIR, `${alert}.md`);
 }
 
-/** One `alert_rule_test` entry of a promtool test file: does it expect the alert to fire? */
+/** One `alert_rule_test` entry of a promtool test file: does it expect the alert to fire, and with which labels? */
 export interface AlertTestCase {
   file: string;
   test: string;
   alertname: string;
   evalTime: string;
   firing: boolean;
+  /** The `exp_labels` of each expected alert: the labels the rule fires with (external labels aside). */
+  expLabels: Array<Record<string, string>>;
 }
 
 interface TestFileDoc {
-  tests?: Array<{ name?: string; alert_rule_test?: Array<{ alertname: string; eval_time: string; exp_alerts?: unknown[] }> }>;
+  tests?: Array<{ name?: string; alert_rule_test?: Array<{ alertname: string; eval_time: string; exp_alerts?: Array<{ exp_labels?: Record<string, string> }> }> }>;
 }
 
 /** Every alert test case of the promtool test files in `dir`. */
@@ -117,6 +119,7 @@ export function listAlertTestCases(dir = RULE_TESTS_DIR): AlertTestCase[] {
         alertname: c.alertname,
         evalTime: c.eval_time,
         firing: (c.exp_alerts ?? []).length > 0,
+        expLabels: (c.exp_alerts ?? []).map((a) => a.exp_labels ?? {}),
       })),
     ),
   );

@@ -4,6 +4,7 @@
 // arrive. Every message says which environment and region it comes from.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { listAlertTestCases } from '../../src/monitoring/rules.ts';
 import type { RunningAlertmanager } from '../../src/stack/alertmanager.ts';
 import { startTestAlertmanager } from '../support/alertmanager-config.ts';
 import { tempDir } from '../support/services.ts';
@@ -25,12 +26,32 @@ after(async () => {
 
 type Labels = Record<string, string>;
 const API = { job: 'samokoder-api' };
+const ruleCases = listAlertTestCases();
 
-/** An alert as Prometheus sends it: the rule's labels plus the external labels of its server. */
-function alert(alertname: string, severity: string, component: string, where: { environment: string; region: string }, labels: Labels = {}) {
+/**
+ * The labels rule `alertname` fires with, as its promtool tests expect them: the first expected
+ * alert whose labels include `match`. Alerts posted here carry what the rules really emit, so a
+ * rule that loses a label an inhibition matches on fails this test too.
+ */
+function ruleLabels(alertname: string, match: Labels): Labels {
+  const found = ruleCases
+    .filter((c) => c.alertname === alertname)
+    .flatMap((c) => c.expLabels)
+    .find((labels) => Object.entries(match).every(([k, v]) => labels[k] === v));
+  if (found === undefined) throw new Error(`no promtool case expects ${alertname} firing with ${JSON.stringify(match)}`);
+  return found;
+}
+
+/**
+ * An alert as Prometheus sends it: the labels its rule fires with (the promtool case matching
+ * `match`), `override` for what tells targets apart (instance, mountpoint, container), and the
+ * external labels of its server.
+ */
+function alert(alertname: string, where: { environment: string; region: string }, match: Labels = {}, override: Labels = {}) {
+  const labels = { ...ruleLabels(alertname, match), ...override, alertname, ...where };
   // What tells two alerts of one name apart, so each has a summary of its own.
-  const on = ['instance', 'mountpoint', 'name'].filter((k) => labels[k]).map((k) => ` ${k} ${labels[k]}`).join('');
-  return { labels: { alertname, severity, component, ...where, ...labels }, annotations: { summary: `${alertname} in ${where.environment}/${where.region}${on}` } };
+  const on = ['instance', 'mountpoint', 'name'].filter((k) => override[k]).map((k) => ` ${k} ${override[k]}`).join('');
+  return { labels, annotations: { summary: `${alertname} in ${where.environment}/${where.region}${on}` } };
 }
 
 /** Posts `alerts`, waits until every one in `arrive` is on Telegram, then once more a group interval; returns what was inhibited and sent. */
@@ -56,16 +77,16 @@ function expectSilenced(result: Awaited<ReturnType<typeof scenario>>, a: ReturnT
   assert.equal(result.sent(a), !silenced, `${a.annotations.summary} ${silenced ? 'was sent' : 'did not arrive'}: ${why}`);
 }
 
-test('the only API instance down: the alerts computed from its metrics are silenced in its environment only', async () => {
+test('the only API instance cannot be scraped: the alerts computed from its metrics are silenced in its environment only', async () => {
   const prod = { environment: 'production', region: 'eu-central' };
   const staging = { environment: 'staging', region: 'eu-central' };
-  const down = alert('APIDown', 'critical', 'api', prod, { ...API, instance: 'api', scope: 'job' });
-  const errors = alert('HighErrorRate', 'warning', 'api', prod, API);
-  const burn = alert('LatencySLOFastBurn', 'critical', 'slo', prod, API);
-  const llm = alert('HighLLMErrorRate', 'warning', 'llm', prod, { ...API, provider: 'openai' });
-  const cpu = alert('HighCPUUsage', 'warning', 'system', prod, { ...API, instance: 'api' });
-  const stagingErrors = alert('HighErrorRate', 'warning', 'api', staging, API);
-  const postgres = alert('PostgresDown', 'critical', 'database', prod, { job: 'postgres', instance: 'postgres', cause: 'database' });
+  const down = alert('APIDown', prod, { scope: 'job', cause: 'scrape', instance: 'api' });
+  const errors = alert('HighErrorRate', prod);
+  const burn = alert('LatencySLOFastBurn', prod, API);
+  const llm = alert('HighLLMErrorRate', prod);
+  const cpu = alert('HighCPUUsage', prod);
+  const stagingErrors = alert('HighErrorRate', staging);
+  const postgres = alert('PostgresDown', prod);
   const result = await scenario([down, errors, burn, llm, cpu, stagingErrors, postgres], [down, stagingErrors, postgres]);
   expectSilenced(result, down, false, 'the cause pages');
   for (const a of [errors, burn, llm, cpu]) expectSilenced(result, a, true, 'computed from the metrics of an API that is down');
@@ -73,12 +94,28 @@ test('the only API instance down: the alerts computed from its metrics are silen
   expectSilenced(result, postgres, false, 'not computed from the API');
 });
 
+test('the API answers scrapes but not users (probe): only the warnings restating it are silenced; the SLO burn and the likely causes still arrive', async () => {
+  const sa = { environment: 'production', region: 'sa-east' };
+  const down = alert('APIDown', sa, { cause: 'probe' });
+  const errors = alert('HighErrorRate', sa);
+  const latency = alert('HighLatency', sa);
+  const burn = alert('AvailabilitySLOFastBurn', sa, API);
+  const disk = alert('LowDiskSpace', sa);
+  const llm = alert('HighLLMErrorRate', sa);
+  const auth = alert('AuthenticationFailureSpike', sa);
+  const result = await scenario([down, errors, latency, burn, disk, llm, auth], [down, burn, disk, llm, auth]);
+  expectSilenced(result, down, false, 'users get no answer: it pages');
+  for (const a of [errors, latency]) expectSilenced(result, a, true, 'says again what the probe page says');
+  expectSilenced(result, burn, false, 'the API is alive and its metrics current: the budget page stays');
+  for (const a of [disk, llm, auth]) expectSilenced(result, a, false, 'live metrics of a running API, possibly the cause');
+});
+
 test('one API instance of several down: only its own per-instance alerts are silenced; the job-wide ones still arrive', async () => {
   const us = { environment: 'production', region: 'us-east' };
-  const down = alert('APIDown', 'critical', 'api', us, { ...API, instance: 'api-1', scope: 'instance' });
-  const ownCpu = alert('HighCPUUsage', 'warning', 'system', us, { ...API, instance: 'api-1' });
-  const otherCpu = alert('HighCPUUsage', 'warning', 'system', us, { ...API, instance: 'api-2' });
-  const errors = alert('HighErrorRate', 'warning', 'api', us, API);
+  const down = alert('APIDown', us, { scope: 'instance' }, { instance: 'api-1' });
+  const ownCpu = alert('HighCPUUsage', us, {}, { instance: 'api-1' });
+  const otherCpu = alert('HighCPUUsage', us, {}, { instance: 'api-2' });
+  const errors = alert('HighErrorRate', us);
   const result = await scenario([down, ownCpu, otherCpu, errors], [down, otherCpu, errors]);
   expectSilenced(result, ownCpu, true, 'the down instance measured it');
   expectSilenced(result, otherCpu, false, 'another instance');
@@ -88,10 +125,10 @@ test('one API instance of several down: only its own per-instance alerts are sil
 test('every API instance down: the per-instance APIDowns and the job-wide alerts are silenced in that region only', async () => {
   const ap = { environment: 'production', region: 'ap-south' };
   const eu = { environment: 'production', region: 'eu-west' };
-  const all = alert('APIAllInstancesDown', 'critical', 'api', ap, API);
-  const one = alert('APIDown', 'critical', 'api', ap, { ...API, instance: 'api-1', scope: 'instance' });
-  const errors = alert('HighErrorRate', 'warning', 'api', ap, API);
-  const elsewhere = alert('APIDown', 'critical', 'api', eu, { ...API, instance: 'api-1', scope: 'instance' });
+  const all = alert('APIAllInstancesDown', ap);
+  const one = alert('APIDown', ap, { scope: 'instance' }, { instance: 'api-1' });
+  const errors = alert('HighErrorRate', ap);
+  const elsewhere = alert('APIDown', eu, { scope: 'instance' }, { instance: 'api-1' });
   const result = await scenario([all, one, errors, elsewhere], [all, elsewhere]);
   expectSilenced(result, one, true, 'explained by every instance being down');
   expectSilenced(result, errors, true, 'stale windows of a job that is gone');
@@ -101,11 +138,11 @@ test('every API instance down: the per-instance APIDowns and the job-wide alerts
 test('PostgreSQL down: the API database alerts of its environment are silenced, the user-facing ones still page', async () => {
   const local = { environment: 'development', region: 'local' };
   const other = { environment: 'development', region: 'lab' };
-  const postgres = alert('PostgresDown', 'critical', 'database', local, { job: 'postgres', instance: 'postgres', cause: 'database' });
-  const dbErrors = alert('DatabaseErrors', 'warning', 'database', local, API);
-  const slowQueries = alert('SlowDatabaseQueries', 'warning', 'database', local, API);
-  const burn = alert('AvailabilitySLOFastBurn', 'critical', 'slo', local, API);
-  const otherErrors = alert('DatabaseErrors', 'warning', 'database', other, API);
+  const postgres = alert('PostgresDown', local);
+  const dbErrors = alert('DatabaseErrors', local);
+  const slowQueries = alert('SlowDatabaseQueries', local);
+  const burn = alert('AvailabilitySLOFastBurn', local, API);
+  const otherErrors = alert('DatabaseErrors', other);
   const result = await scenario([postgres, dbErrors, slowQueries, burn, otherErrors], [postgres, burn, otherErrors]);
   expectSilenced(result, dbErrors, true, 'a consequence of PostgreSQL being down');
   expectSilenced(result, slowQueries, true, 'a consequence of PostgreSQL being down');
@@ -115,16 +152,14 @@ test('PostgreSQL down: the API database alerts of its environment are silenced, 
 
 test('a full host filesystem silences the trend warning of that filesystem only; an OOM kill silences that container\'s restart', async () => {
   const host = { environment: 'production', region: 'eu-central' };
-  const node = { job: 'node', instance: 'node' };
-  const full = alert('HostFilesystemAlmostFull', 'critical', 'host', host, { ...node, mountpoint: '/' });
-  const fillingSame = alert('HostFilesystemFillingUp', 'warning', 'host', host, { ...node, mountpoint: '/' });
-  const fillingOther = alert('HostFilesystemFillingUp', 'warning', 'host', host, { ...node, mountpoint: '/var/lib/docker' });
-  const inodes = alert('HostInodesAlmostExhausted', 'critical', 'host', host, { ...node, mountpoint: '/srv' });
-  const inodesTrend = alert('HostInodesFillingUp', 'warning', 'host', host, { ...node, mountpoint: '/srv' });
-  const cadvisor = { job: 'cadvisor', instance: 'cadvisor' };
-  const oom = alert('ContainerOOMKilled', 'warning', 'containers', host, { ...cadvisor, name: 'samokoder-api' });
-  const restartedSame = alert('ContainerRestarted', 'warning', 'containers', host, { ...cadvisor, name: 'samokoder-api' });
-  const restartedOther = alert('ContainerRestarted', 'warning', 'containers', host, { ...cadvisor, name: 'samokoder-grafana' });
+  const full = alert('HostFilesystemAlmostFull', host, {}, { mountpoint: '/' });
+  const fillingSame = alert('HostFilesystemFillingUp', host, {}, { mountpoint: '/' });
+  const fillingOther = alert('HostFilesystemFillingUp', host, {}, { mountpoint: '/var/lib/docker' });
+  const inodes = alert('HostInodesAlmostExhausted', host, {}, { mountpoint: '/srv' });
+  const inodesTrend = alert('HostInodesFillingUp', host, {}, { mountpoint: '/srv' });
+  const oom = alert('ContainerOOMKilled', host, {}, { name: 'samokoder-api' });
+  const restartedSame = alert('ContainerRestarted', host, {}, { name: 'samokoder-api' });
+  const restartedOther = alert('ContainerRestarted', host, {}, { name: 'samokoder-grafana' });
   const result = await scenario([full, fillingSame, fillingOther, inodes, inodesTrend, oom, restartedSame, restartedOther], [full, fillingOther, inodes, oom, restartedOther]);
   expectSilenced(result, fillingSame, true, 'the same filesystem is already almost full');
   expectSilenced(result, fillingOther, false, 'another filesystem');
@@ -136,6 +171,6 @@ test('a full host filesystem silences the trend warning of that filesystem only;
 test('every message names its environment and region; same alert, two environments: two messages', () => {
   const downs = telegram.messages.filter((m) => /^🔥 CRITICAL · FIRING\nAPIDown · component api · /.test(m.text));
   const where = downs.map((m) => /^APIDown · component api · (\S+)$/m.exec(m.text)?.[1]).sort();
-  assert.deepEqual(where, ['production/eu-central', 'production/eu-west', 'production/us-east']);
+  assert.deepEqual(where, ['production/eu-central', 'production/eu-west', 'production/sa-east', 'production/us-east']);
   for (const m of telegram.messages) assert.match(m.text, /^\S+ · component \S+ · (production|staging|development)\/[a-z-]+$/m, m.text);
 });

@@ -117,8 +117,9 @@ describe('timings, syntax and inhibitions of the rendered config', () => {
     const bySource = Object.fromEntries(rules.map((r) => [r.source_matchers.join(','), r]));
     assert.deepEqual(Object.keys(bySource).sort(), [
       'alertname="APIAllInstancesDown"',
+      'alertname="APIDown",cause="probe"',
       'alertname="APIDown",scope="instance"',
-      'alertname="APIDown",scope="job"',
+      'alertname="APIDown",scope="job",cause="scrape"',
       'alertname="ContainerOOMKilled"',
       'alertname="HostFilesystemAlmostFull"',
       'alertname="HostInodesAlmostExhausted"',
