@@ -301,6 +301,16 @@ describe('nginx with TLS (sites/https.conf.example)', () => {
     assert.match(answer.headers.location ?? '', /^https:\/\/127\.0\.0\.1\/prometheus\/$/);
   });
 
+  test("plain HTTP still answers the healthcheck and the blackbox probe's /health from the API (a redirect would fail the probe)", async () => {
+    const api = backends.find((b) => b.name === 'api') as Backend;
+    const health = await get(`http://127.0.0.1:${httpPort}/health`);
+    assert.equal(health.status, 200);
+    assert.equal(health.body, 'api /health');
+    assert.ok(api.seen.includes('/health'));
+    assert.equal((await get(`http://127.0.0.1:${httpPort}/nginx-health`)).body, 'ok\n');
+    assert.equal((await get(`https://127.0.0.1:${httpsPort}/health`)).body, 'api /health');
+  });
+
   test('HTTPS serves the same routes with auth, security headers and HSTS', async () => {
     const base = `https://127.0.0.1:${httpsPort}`;
     assert.equal((await get(`${base}/prometheus/`)).status, 401);
