@@ -6,6 +6,8 @@
  * - PostgreSQL frozen (SIGSTOP, so connections hang instead of failing): users give up after 7 s.
  *   Those requests are counted as failed and slow with the time they waited, so HighLatency,
  *   HighErrorRate and the availability and latency SLO burns go active, and the fast burn pages.
+ *   The blackbox probe of /health fails meanwhile, so APIDown goes active with cause="probe"
+ *   although /metrics still answers.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -84,16 +86,22 @@ test('Redis down: users are served, probes see degraded, RedisDown fires and no 
   }
 });
 
-test('PostgreSQL frozen: requests hang, users give up, the latency, failure and SLO alerts go active, the fast burn pages', async () => {
+test('PostgreSQL frozen: requests hang, users give up, APIDown (probe), the latency, failure and SLO alerts go active, the fast burn pages', async () => {
   const postgres = stack.service('postgres').process.pid;
   // The postmaster and every backend: existing connections hang too, not only new ones.
   const pids = [String(postgres), ...execFileSync('pgrep', ['-P', String(postgres)]).toString().trim().split('\n')];
   execFileSync('kill', ['-STOP', ...pids]);
   let outcomes: Array<number | 'gave up'>;
   try {
-    const watchInProgress = waitForQuery(stack.urls.prometheus, 'sum(samokoder_http_requests_in_progress{endpoint="/api/v1/projects"})', (s) => (s[0]?.value ?? 0) > 0, 30_000);
+    const watchers = Promise.all([
+      waitForQuery(stack.urls.prometheus, 'sum(samokoder_http_requests_in_progress{endpoint="/api/v1/projects"})', (s) => (s[0]?.value ?? 0) > 0, 30_000),
+      // /health gives up on the database after 2 s and answers 503, while /metrics still answers:
+      // APIDown goes active from the users' side (the blackbox probe), not from the scrape.
+      waitForQuery(stack.urls.prometheus, 'ALERTS{alertname="APIDown", cause="probe"}', (s) => s.length > 0, 40_000),
+    ]);
+    watchers.catch(() => undefined); // awaited below; a failure while the users still wait is reported there
     outcomes = await during(40_000, 8, () => listProjects(7_000));
-    await watchInProgress;
+    await watchers;
   } finally {
     execFileSync('kill', ['-CONT', ...pids]);
   }
