@@ -16,7 +16,7 @@ try {
   process.exit(1);
 }
 const prometheus = config.PROMETHEUS_URL ?? `http://127.0.0.1:${config.PROMETHEUS_PORT}`;
-const viewer = await startViewer(config.DASHBOARD_PORT, prometheus, (err) => process.stderr.write(`error: ${err.stack ?? err.message}\n`));
+const viewer = await startViewer(config.DASHBOARD_PORT, prometheus, { onError: (err) => process.stderr.write(`error: ${err.stack ?? err.message}\n`) });
 process.stdout.write(`dashboard viewer on ${viewer.url}, querying ${prometheus}\n`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OVERVIEW_UID } from '../monitoring/paths.ts';
+import { DASHBOARDS_DIR, OVERVIEW_UID } from '../monitoring/paths.ts';
 import { VERSION } from '../version.ts';
 import { checkedParameters, forward, PROXIED_ENDPOINTS, ProxyRefusal, type ProxiedEndpoint } from './proxy.ts';
 import { loadDashboards, loadDatasources, slug, type DashboardJson } from './sources.ts';
@@ -99,14 +99,15 @@ async function proxy(req: IncomingMessage, res: ServerResponse, url: URL, promet
   }
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, prometheusUrl: string): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, prometheusUrl: string, dashboardsDir: string): Promise<void> {
+  const dashboards = () => loadDashboards(dashboardsDir);
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const path = url.pathname;
   if (path.startsWith('/api/datasources/proxy/')) return proxy(req, res, url, prometheusUrl);
   if (req.method !== 'GET') return send(res, 405, 'application/json', JSON.stringify({ message: `method ${req.method} not allowed` }), { allow: 'GET' });
 
   if (path === '/') {
-    const home = loadDashboards().find((d) => d.uid === HOME_DASHBOARD_UID);
+    const home = dashboards().find((d) => d.uid === HOME_DASHBOARD_UID);
     return send(res, 302, 'text/plain', '', { location: home ? summary(home).url : '/dashboards' });
   }
   if (path === '/dashboards' || /^\/d\/[^/]+(\/[^/]*)?$/.test(path)) {
@@ -121,12 +122,12 @@ async function route(req: IncomingMessage, res: ServerResponse, prometheusUrl: s
     }
   }
 
-  if (path === '/api/health') return json(res, 200, { version: VERSION, dashboards: loadDashboards().length });
-  if (path === '/api/search') return json(res, 200, loadDashboards().map(summary));
+  if (path === '/api/health') return json(res, 200, { version: VERSION, dashboards: dashboards().length });
+  if (path === '/api/search') return json(res, 200, dashboards().map(summary));
   const dashboard = /^\/api\/dashboards\/uid\/([^/]+)$/.exec(path);
   if (dashboard) {
     const uid = decodeURIComponent(dashboard[1] as string);
-    const found = loadDashboards().find((d) => d.uid === uid);
+    const found = dashboards().find((d) => d.uid === uid);
     if (!found) return json(res, 404, { message: 'Dashboard not found' });
     return json(res, 200, { dashboard: found, meta: { slug: slug(found.title), url: summary(found).url, provisioned: true, canSave: false, canEdit: false } });
   }
@@ -150,11 +151,19 @@ export interface Viewer {
   close(): Promise<void>;
 }
 
+/** How a viewer runs besides its port and Prometheus. */
+export interface ViewerOptions {
+  /** Called with an error a request hit (it is answered 500 without details). */
+  onError?: (err: Error) => void;
+  /** Where the dashboard files are: the ones Grafana provisions unless told otherwise (as Grafana's file provider has a path). */
+  dashboardsDir?: string;
+}
+
 /** Starts the viewer on 127.0.0.1:`port` (0: any free port), querying the Prometheus at `prometheusUrl`. */
-export async function startViewer(port: number, prometheusUrl: string, onError: (err: Error) => void = () => {}): Promise<Viewer> {
+export async function startViewer(port: number, prometheusUrl: string, { onError = () => {}, dashboardsDir = DASHBOARDS_DIR }: ViewerOptions = {}): Promise<Viewer> {
   const upstream = prometheusUrl.replace(/\/+$/, '');
   const server = createServer((req, res) => {
-    route(req, res, upstream).catch((err: Error) => {
+    route(req, res, upstream, dashboardsDir).catch((err: Error) => {
       onError(err);
       if (!res.headersSent) json(res, 500, { message: 'internal error (see the dashboard log)' });
       else res.destroy();

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DASHBOARDS_DIR } from '../../src/monitoring/paths.ts';
@@ -39,6 +40,10 @@ after(async () => {
 
 const get = (path: string, init?: RequestInit) => fetch(viewer.url + path, { redirect: 'manual', ...init });
 const form = (params: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+
+test('it listens on 127.0.0.1 only', () => {
+  assert.equal((viewer.server.address() as AddressInfo).address, '127.0.0.1');
+});
 
 test("Grafana's URLs: / is the home dashboard, /dashboards the list, /d/<uid>/<slug> a dashboard page", async () => {
   const home = await get('/');
