@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DASHBOARDS_DIR, OVERVIEW_UID } from '../../src/monitoring/paths.ts';
 import { startViewer, type Viewer } from '../../src/dashboard-viewer/viewer.ts';
-import { freePort } from '../../src/stack/ports.ts';
 import { launchBrowser, type TestBrowser } from '../support/browser.ts';
-import { startTestPrometheus, waitForQuery, type RunningServer } from '../support/prometheus.ts';
+import { startSelfScrapingPrometheus, type RunningServer } from '../support/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 
 type Panel = Record<string, unknown> & { id: number; type: string; title: string; targets?: Array<Record<string, unknown>>; fieldConfig?: { defaults: Record<string, unknown> } };
@@ -48,11 +47,7 @@ const PANELS = {
 };
 
 before(async () => {
-  const port = await freePort();
-  const config = join(dir.path, 'prometheus.yml');
-  writeFileSync(config, `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: prometheus\n    static_configs: [{ targets: ['127.0.0.1:${port}'] }]\n`);
-  prometheus = await startTestPrometheus({ name: 'prometheus', configFile: config, dataDir: join(dir.path, 'data'), port });
-  await waitForQuery(prometheus.url, 'up', (s) => s.length === 1, 20_000);
+  prometheus = await startSelfScrapingPrometheus(dir.path);
   const dashboards = join(dir.path, 'dashboards');
   mkdirSync(dashboards);
   const row = { ...structuredClone(overview.panels.find((p) => p.type === 'row') as Panel), id: 100, title: 'Edge cases', gridPos: { x: 0, y: 0, w: 24, h: 1 } };

@@ -6,7 +6,7 @@
  * refused. The home dashboard is the one compose's Grafana has as its home.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,7 +15,7 @@ import { MAX_POINTS } from '../../src/dashboard-viewer/proxy.ts';
 import { HOME_DASHBOARD_UID, startViewer, type Viewer } from '../../src/dashboard-viewer/viewer.ts';
 import { freePort } from '../../src/stack/ports.ts';
 import { resolvedServices } from '../deploy/support.ts';
-import { startTestPrometheus, waitForQuery, type RunningServer } from '../support/prometheus.ts';
+import { startSelfScrapingPrometheus, type RunningServer } from '../support/prometheus.ts';
 import { tempDir } from '../support/services.ts';
 
 const dir = tempDir('viewer');
@@ -24,11 +24,7 @@ let viewer: Viewer;
 const PROXY = '/api/datasources/proxy/uid/prometheus';
 
 before(async () => {
-  const port = await freePort();
-  const config = join(dir.path, 'prometheus.yml');
-  writeFileSync(config, `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: prometheus\n    static_configs: [{ targets: ['127.0.0.1:${port}'] }]\n`);
-  prometheus = await startTestPrometheus({ name: 'prometheus', configFile: config, dataDir: join(dir.path, 'data'), port });
-  await waitForQuery(prometheus.url, 'up', (s) => s.length === 1, 20_000);
+  prometheus = await startSelfScrapingPrometheus(dir.path);
   viewer = await startViewer(0, prometheus.url);
 });
 

@@ -4,7 +4,8 @@
  * The config files come from the committed ones (monitoring/prometheus); only targets and
  * intervals are rewritten by the tests.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireBinary } from '../../src/packages.ts';
 import { freePort } from '../../src/stack/ports.ts';
@@ -49,6 +50,19 @@ export async function startTestPrometheus(options: TestPrometheusOptions): Promi
     ready: httpReady(`http://127.0.0.1:${port}/-/ready`),
   });
   return { process, port, url: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * Starts a Prometheus in `dir` that scrapes only itself every second (job `prometheus`), once its
+ * first sample is in: a real query backend with one known series, `up{job="prometheus"}`.
+ */
+export async function startSelfScrapingPrometheus(dir: string): Promise<RunningServer> {
+  const port = await freePort();
+  const configFile = join(dir, 'prometheus.yml');
+  writeFileSync(configFile, `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: prometheus\n    static_configs: [{ targets: ['127.0.0.1:${port}'] }]\n`);
+  const prometheus = await startTestPrometheus({ name: 'prometheus', configFile, dataDir: join(dir, 'data'), port });
+  await waitForQuery(prometheus.url, 'up', (s) => s.length === 1, 20_000);
+  return prometheus;
 }
 
 /**
