@@ -11,13 +11,10 @@
 import Fastify, { type FastifyPluginAsync } from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
 import { instrumentHttp } from '../src/metrics/http.ts';
-import { apiLikeMetrics } from './lib.ts';
+import { apiLikeMetrics, CPU_VARIANTS, type CpuVariant } from './lib.ts';
 
-export const VARIANTS = ['none', 'empty-hooks', 'ours', 'fastify-metrics'] as const;
-export type Variant = (typeof VARIANTS)[number];
-
-const variant = process.argv[2] as Variant;
-if (!VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}`);
+const variant = process.argv[2] as CpuVariant;
+if (!CPU_VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}`);
 
 const app = Fastify({ logger: false });
 if (variant === 'ours') instrumentHttp(app, apiLikeMetrics().http);

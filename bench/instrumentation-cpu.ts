@@ -1,13 +1,13 @@
 /**
- * Benchmark 1, instrumentation CPU: the same one-route Fastify app with no metrics, with three
- * empty hooks (Fastify's dispatch alone), with our hooks (src/metrics/http.ts) and with
- * fastify-metrics, each in its own child process (bench/cpu-server.ts), driven by autocannon at
- * fixed rates with pipelining 1.
+ * Benchmark 1, instrumentation CPU: the same one-route Fastify app with no metrics, with an empty
+ * request hook and response listener (Fastify's dispatch and Node's listener alone), with our
+ * instrumentation (src/metrics/http.ts) and with fastify-metrics, each in its own child process
+ * (bench/cpu-server.ts), driven by autocannon at fixed rates with pipelining 1.
  *
  * A server's CPU is a fixed part that runs whether or not requests come (the event-loop-delay
  * monitor, the GC observer, the process collectors) plus a part per request. One rate cannot tell
  * them apart: CPU per request at one rate is the marginal cost plus the fixed cost divided by the
- * rate. So each cycle loads every server at several rates, and the least-squares line of CPU per
+ * rate. So each cycle loads every server at two rates far apart, and the least-squares line of CPU per
  * second against requests per second gives the marginal µs per request (slope) and the fixed CPU
  * per second (intercept). In each round the four servers are loaded at the same time at the same
  * rate, so other load on the shared machine hits them alike; the figures are medians over cycles
@@ -16,12 +16,9 @@
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Variant } from './cpu-server.ts';
-import { log, median, quantile, round } from './lib.ts';
+import { CPU_VARIANTS, type CpuVariant, log, median, quantile, round } from './lib.ts';
 
 const SERVER = fileURLToPath(new URL('./cpu-server.ts', import.meta.url));
-// Not imported from cpu-server.ts: importing it would start a server.
-const VARIANTS: readonly Variant[] = ['none', 'empty-hooks', 'ours', 'fastify-metrics'];
 
 interface Server {
   child: ChildProcess;
@@ -30,7 +27,7 @@ interface Server {
   next(): Promise<any>;
 }
 
-async function startServer(variant: Variant): Promise<Server> {
+async function startServer(variant: CpuVariant): Promise<Server> {
   const child = fork(SERVER, [variant], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const next = () =>
     new Promise<any>((resolve, reject) => {
@@ -86,11 +83,11 @@ export interface CpuResult {
   seconds: number;
   cycles: number;
   /** Per variant, the median over cycles of its fitted line. */
-  cost: Record<Variant, CostSplit>;
+  cost: Record<CpuVariant, CostSplit>;
   /** Median over cycles of (variant − none); `oursOverEmptyHooks`: ours − empty-hooks (our code alone). */
   overNone: Record<'ours' | 'fastifyMetrics' | 'emptyHooks' | 'oursOverEmptyHooks', CostDifference>;
   /** Per variant, median CPU µs per request at the highest rate: marginal and fixed cost mixed, as one rate shows it. */
-  perRequestAtTopRate: Record<Variant, number>;
+  perRequestAtTopRate: Record<CpuVariant, number>;
   /** fastify-metrics' marginal overhead / ours (null when ours is under 0.1 µs: within noise). */
   peerRatio: number | null;
   goalMicros: number;
@@ -98,7 +95,7 @@ export interface CpuResult {
   meetsGoal: boolean;
   meetsPeerGoal: boolean;
   /** Requests served and non-2xx per variant, summed over measured rounds. */
-  served: Record<Variant, { requests: number; non2xx: number; errors: number }>;
+  served: Record<CpuVariant, { requests: number; non2xx: number; errors: number }>;
 }
 
 /**
@@ -107,16 +104,17 @@ export interface CpuResult {
  * apart give the most precise slope for the time spent; more cycles narrow the median.
  */
 export async function runInstrumentationCpu({ rates = [300, 1_800], seconds = 5, cycles = 16, warmupSeconds = 3 } = {}): Promise<CpuResult> {
-  const servers = new Map<Variant, Server>();
+  const servers = new Map<CpuVariant, Server>();
   try {
-    for (const v of VARIANTS) servers.set(v, await startServer(v));
-    const all = VARIANTS.map((v) => ({ v, server: servers.get(v) as Server }));
-    await Promise.all(all.map(({ server }) => load(server.port, Math.max(...rates), warmupSeconds)));
-    const served = Object.fromEntries(VARIANTS.map((v) => [v, { requests: 0, non2xx: 0, errors: 0 }])) as CpuResult['served'];
-    const fits: Array<Record<Variant, CostSplit>> = [];
-    const atTop: Array<Record<Variant, number>> = [];
+    for (const v of CPU_VARIANTS) servers.set(v, await startServer(v));
+    const all = CPU_VARIANTS.map((v) => ({ v, server: servers.get(v) as Server }));
+    const topRate = Math.max(...rates);
+    await Promise.all(all.map(({ server }) => load(server.port, topRate, warmupSeconds)));
+    const served = Object.fromEntries(CPU_VARIANTS.map((v) => [v, { requests: 0, non2xx: 0, errors: 0 }])) as CpuResult['served'];
+    const fits: Array<Record<CpuVariant, CostSplit>> = [];
+    const atTop: Array<Record<CpuVariant, number>> = [];
     for (let c = 0; c < cycles; c++) {
-      const readings = Object.fromEntries(VARIANTS.map((v) => [v, [] as Reading[]])) as Record<Variant, Reading[]>;
+      const readings = Object.fromEntries(CPU_VARIANTS.map((v) => [v, [] as Reading[]])) as Record<CpuVariant, Reading[]>;
       for (let i = 0; i < rates.length; i++) {
         const rate = rates[(c + i) % rates.length] as number;
         for (const { server } of all) server.child.send('start');
@@ -135,22 +133,22 @@ export async function runInstrumentationCpu({ rates = [300, 1_800], seconds = 5,
           served[v].non2xx += (loads[k] as (typeof loads)[number]).non2xx;
           served[v].errors += (loads[k] as (typeof loads)[number]).errors;
         });
-        if (rate === Math.max(...rates)) atTop.push(Object.fromEntries(VARIANTS.map((v) => [v, (readings[v].at(-1) as Reading).cpuMicrosPerSecond / (readings[v].at(-1) as Reading).requestsPerSecond])) as Record<Variant, number>);
+        if (rate === topRate) atTop.push(Object.fromEntries(CPU_VARIANTS.map((v) => [v, (readings[v].at(-1) as Reading).cpuMicrosPerSecond / (readings[v].at(-1) as Reading).requestsPerSecond])) as Record<CpuVariant, number>);
       }
       const fit = Object.fromEntries(
-        VARIANTS.map((v) => {
+        CPU_VARIANTS.map((v) => {
           const { slope, intercept } = fitLine(readings[v]);
           return [v, { marginalMicros: slope, fixedMillisPerSecond: intercept / 1000 }];
         }),
-      ) as Record<Variant, CostSplit>;
+      ) as Record<CpuVariant, CostSplit>;
       fits.push(fit);
-      log(`cpu cycle ${c + 1}/${cycles}: ${VARIANTS.map((v) => `${v} ${fit[v].marginalMicros.toFixed(1)} µs/req + ${fit[v].fixedMillisPerSecond.toFixed(1)} ms/s`).join(', ')}`);
+      log(`cpu cycle ${c + 1}/${cycles}: ${CPU_VARIANTS.map((v) => `${v} ${fit[v].marginalMicros.toFixed(1)} µs/req + ${fit[v].fixedMillisPerSecond.toFixed(1)} ms/s`).join(', ')}`);
     }
-    const split = (pick: (f: Record<Variant, CostSplit>, key: keyof CostSplit) => number): CostSplit => ({
+    const split = (pick: (f: Record<CpuVariant, CostSplit>, key: keyof CostSplit) => number): CostSplit => ({
       marginalMicros: round(median(fits.map((f) => pick(f, 'marginalMicros'))), 2),
       fixedMillisPerSecond: round(median(fits.map((f) => pick(f, 'fixedMillisPerSecond'))), 2),
     });
-    const difference = (v: Variant, base: Variant): CostDifference => {
+    const difference = (v: CpuVariant, base: CpuVariant): CostDifference => {
       const marginal = fits.map((f) => f[v].marginalMicros - f[base].marginalMicros);
       return { ...split((f, k) => f[v][k] - f[base][k]), marginalIqrMicros: [round(quantile(marginal, 0.25), 2), round(quantile(marginal, 0.75), 2)] };
     };
@@ -166,9 +164,9 @@ export async function runInstrumentationCpu({ rates = [300, 1_800], seconds = 5,
       rates,
       seconds,
       cycles,
-      cost: Object.fromEntries(VARIANTS.map((v) => [v, split((f, k) => f[v][k])])) as Record<Variant, CostSplit>,
+      cost: Object.fromEntries(CPU_VARIANTS.map((v) => [v, split((f, k) => f[v][k])])) as Record<CpuVariant, CostSplit>,
       overNone,
-      perRequestAtTopRate: Object.fromEntries(VARIANTS.map((v) => [v, round(median(atTop.map((p) => p[v])), 2)])) as Record<Variant, number>,
+      perRequestAtTopRate: Object.fromEntries(CPU_VARIANTS.map((v) => [v, round(median(atTop.map((p) => p[v])), 2)])) as Record<CpuVariant, number>,
       peerRatio,
       goalMicros: 2,
       goalPeerRatio: 3,

@@ -9,6 +9,13 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createMetrics } from '../src/metrics/registry.ts';
 
+/**
+ * The servers bench/instrumentation-cpu.ts compares, as bench/cpu-server.ts builds them: no
+ * metrics, an empty hook and listener, ours, fastify-metrics.
+ */
+export const CPU_VARIANTS = ['none', 'empty-hooks', 'ours', 'fastify-metrics'] as const;
+export type CpuVariant = (typeof CPU_VARIANTS)[number];
+
 /** The median of `values` (the mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
